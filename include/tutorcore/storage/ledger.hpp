@@ -1,0 +1,82 @@
+// Ledger: an event store with its materialized views and subscribers. It
+// checks events, appends them through the adapter, folds them into the views
+// in log order, checkpoints the views, and tells subscribers. All methods are
+// serialised by one mutex, so one Ledger can serve many threads.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tutorcore/storage/event_store.hpp"
+#include "tutorcore/views/views.hpp"
+
+namespace tutorcore {
+inline namespace v0 {
+
+struct LedgerOptions {
+  // Events between view checkpoints (< 0: only on demand and at close). A
+  // checkpoint rewrites every view row changed since the last one; reopening
+  // after a crash refolds at most this many events (about 0.8 s per million).
+  int64_t checkpoint_every = 1000000;
+};
+
+using EventListener = std::function<void(const Event &)>;
+
+class Ledger {
+ public:
+  // Loads the view checkpoint and folds the events after it.
+  Ledger(std::unique_ptr<EventStore> store, LedgerOptions opts = {});
+  ~Ledger();  // checkpoints; errors there are swallowed (the log is the truth)
+  Ledger(const Ledger &) = delete;
+  Ledger &operator=(const Ledger &) = delete;
+
+  // Checks and appends `events` atomically. Fills in time (now) and author
+  // ("system") where empty and sets each stored event's id. Throws
+  // Error(invalid) naming "event[i].field", or Error(storage); on any throw
+  // nothing was stored.
+  std::vector<AppendOutcome> append(std::vector<Event> &events);
+
+  // Reads events of q.tenant (required) in log order.
+  void read(const EventQuery &q, const EventSink &sink);
+
+  // Runs `fn` on the up-to-date views under the lock.
+  template <class Fn>
+  auto with_views(Fn &&fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    catch_up_locked();
+    return fn(static_cast<const ViewSet &>(views_));
+  }
+
+  // Drops the views and refolds the whole log; on failure keeps the old ones.
+  void rebuild_views();
+  void checkpoint();
+  int64_t last_id();
+
+  uint64_t subscribe(EventListener fn);
+  bool unsubscribe(uint64_t token);
+
+ private:
+  void catch_up_locked();
+  void fold_locked(const Event &e);
+  void deliver(std::unique_lock<std::mutex> &lock);
+
+  std::mutex mu_;
+  std::unique_ptr<EventStore> store_;
+  LedgerOptions opts_;
+  ViewSet views_;
+  int64_t since_checkpoint_ = 0;
+
+  std::vector<std::pair<uint64_t, EventListener>> listeners_;
+  uint64_t next_token_ = 1;
+  std::deque<Event> pending_;  // committed, not yet delivered, in log order
+  bool delivering_ = false;
+};
+
+}  // namespace v0
+}  // namespace tutorcore

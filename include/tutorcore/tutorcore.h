@@ -1,0 +1,378 @@
+/*
+ * tutorcore.h: the stable C ABI of tutorcore.
+ *
+ * This is the one public C header. Anything absent from it is not API. C++
+ * headers beside it (<tutorcore/...>) expose the engines to C++ code but carry
+ * no ABI promise across releases.
+ *
+ * Conventions (docs/conventions.md has the long form):
+ *  - Every function returns a tc_status (TC_OK = 0, negative on failure)
+ *    unless it is a pure getter. On failure tc_last_error() names what was
+ *    wrong, where (file, JSON path, event id) and the fix.
+ *  - Handles are opaque; whatever comes back through a `**out` parameter
+ *    belongs to the caller and is released with its tc_X_free (NULL is
+ *    accepted). Every string or buffer the library allocates for the caller
+ *    is released with tc_free. Inputs are copied; the library never keeps or
+ *    frees host memory.
+ *  - Rich objects travel as UTF-8 JSON text that carries "schema_version".
+ *  - Option structs start with `uint32_t version`; pass NULL for defaults.
+ *  - Threads: functions on different handles may run concurrently. Each
+ *    function states its own rule in a "Thread safety" line.
+ *  - No global initialisation is needed.
+ */
+#ifndef TUTORCORE_H
+#define TUTORCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------------- */
+/* Linkage and visibility                                                  */
+/* ---------------------------------------------------------------------- */
+#if defined(TC_STATIC)
+#define TC_API
+#elif defined(_WIN32)
+#if defined(TC_BUILDING)
+#define TC_API __declspec(dllexport)
+#else
+#define TC_API __declspec(dllimport)
+#endif
+#else
+#define TC_API __attribute__((visibility("default")))
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TC_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define TC_DEPRECATED(msg)
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Version                                                                 */
+/* ---------------------------------------------------------------------- */
+/* CMake reads these three lines: this header is the single source. */
+#define TC_VERSION_MAJOR 0
+#define TC_VERSION_MINOR 1
+#define TC_VERSION_PATCH 0
+/* Changes only when the ABI breaks; drives the shared library's SOVERSION. */
+#define TC_ABI_VERSION 0
+
+#define TC_STRINGIFY_(x) #x
+#define TC_STRINGIFY(x) TC_STRINGIFY_(x)
+#define TC_VERSION_STRING        \
+  TC_STRINGIFY(TC_VERSION_MAJOR) \
+  "." TC_STRINGIFY(TC_VERSION_MINOR) "." TC_STRINGIFY(TC_VERSION_PATCH)
+#define TC_VERSION_NUMBER (TC_VERSION_MAJOR * 1000000 + TC_VERSION_MINOR * 1000 + TC_VERSION_PATCH)
+#define TC_VERSION_AT_LEAST(M, m, p) (TC_VERSION_NUMBER >= ((M)*1000000 + (m)*1000 + (p)))
+
+/**
+ * @brief The library's version as "MAJOR.MINOR.PATCH".
+ * @return static text, never NULL.
+ * Ownership: static storage; do not free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API const char *tc_version(void);
+
+/**
+ * @brief The library's version as MAJOR*1000000 + MINOR*1000 + PATCH.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API uint32_t tc_version_number(void);
+
+/* ---------------------------------------------------------------------- */
+/* Status and errors                                                       */
+/* ---------------------------------------------------------------------- */
+/** Status codes. Values are pinned forever; new codes are only appended. */
+typedef enum tc_status {
+  TC_OK = 0,
+  TC_EINVAL = -1,       /**< bad argument or input document */
+  TC_ENOTFOUND = -2,    /**< unknown id, file or row */
+  TC_EEXISTS = -3,      /**< a real conflict (a replayed idempotency key is TC_OK) */
+  TC_ESTORAGE = -4,     /**< the storage layer failed (I/O, busy, corrupt) */
+  TC_EUNAVAILABLE = -5, /**< an optional component is absent (torch, CUDA) */
+  TC_EVERSION = -6,     /**< an option struct or document is newer than this library */
+  TC_EUSER = -7,        /**< a host callback aborted */
+  TC_ENOMEM = -8,       /**< out of memory */
+  TC_EINTERNAL = -9     /**< a bug in tutorcore; please report it */
+} tc_status;
+
+/**
+ * @brief Static text naming a status code ("TC_EINVAL: invalid argument").
+ * @param[in] status any integer; unknown values get "unknown status".
+ * Ownership: static storage. Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API const char *tc_status_str(int status);
+
+/**
+ * @brief The message of the last failed call on this thread.
+ * Every entry point clears it on entry, so after a success it is "".
+ * @return never NULL.
+ * Ownership: thread-local storage, valid until the next tutorcore call on
+ * this thread. Thread safety: any thread (each thread has its own).
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API const char *tc_last_error(void);
+
+/* ---------------------------------------------------------------------- */
+/* Memory                                                                  */
+/* ---------------------------------------------------------------------- */
+/**
+ * @brief Releases a string or buffer the library returned. NULL is a no-op.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API void tc_free(void *ptr);
+
+/* ---------------------------------------------------------------------- */
+/* Handle types                                                            */
+/* ---------------------------------------------------------------------- */
+/** A loaded, validated domain configuration. Immutable once loaded. */
+typedef struct tc_domain tc_domain;
+/** An event store with its materialized views. */
+typedef struct tc_store tc_store;
+
+/* ---------------------------------------------------------------------- */
+/* Option structs                                                          */
+/* ---------------------------------------------------------------------- */
+/** Storage backends for tc_store_options.backend. */
+#define TC_STORE_SQLITE 0 /**< embedded SQLite file (default) */
+#define TC_STORE_MEMORY 1 /**< in-memory, lost at tc_store_free (tests, tools) */
+
+/** Durability for tc_store_options.durability (SQLite backend). */
+#define TC_DURABILITY_NORMAL \
+  0 /**< a committed event survives a process crash (WAL, synchronous=NORMAL) */
+#define TC_DURABILITY_FULL 1 /**< it also survives power loss (fsync at every commit) */
+
+#define TC_STORE_OPTIONS_VERSION 1
+/** Options for tc_store_open. Fields are only ever appended. */
+typedef struct tc_store_options {
+  uint32_t version;         /**< TC_STORE_OPTIONS_VERSION */
+  int32_t backend;          /**< TC_STORE_SQLITE (default) or TC_STORE_MEMORY */
+  const char *path;         /**< database file for SQLite; required for it */
+  int32_t durability;       /**< TC_DURABILITY_NORMAL (default) or _FULL */
+  int32_t busy_timeout_ms;  /**< wait for another process's lock; default 5000 */
+  int64_t checkpoint_every; /**< persist views after this many events; default 1000000, <0 never */
+} tc_store_options;
+#define TC_STORE_OPTIONS_INIT \
+  { TC_STORE_OPTIONS_VERSION, TC_STORE_SQLITE, NULL, 0, 5000, 1000000 }
+
+/**
+ * @brief Fills *opts with the defaults of struct version `version`.
+ * @return TC_OK; TC_EINVAL if opts is NULL; TC_EVERSION if version is newer
+ * than this library knows.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_options_init(tc_store_options *opts, uint32_t version);
+
+/* ---------------------------------------------------------------------- */
+/* Domain configuration (tc_domain_*)                                      */
+/* ---------------------------------------------------------------------- */
+/**
+ * @brief Validates the domain directory `dir` and reports every problem.
+ * The report is {"schema_version":1,"valid":bool,"domain":str,"counts":{...},
+ * "errors":[{"code","file","path","message","fix"}...]}.
+ * @param[out] out_json the report (also when the domain is invalid); may be
+ *             NULL when only the status is wanted.
+ * @param[in] dir a directory holding knowledge_graph.json, taxonomy.json,
+ *            interventions.json and problem_bank.json.
+ * @return TC_OK when valid; TC_EINVAL when invalid (tc_last_error() holds the
+ * first problem); TC_ENOTFOUND when dir does not exist; TC_ENOMEM.
+ * Ownership: *out_json belongs to the caller, free it with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_domain_validate_dir(char **out_json, const char *dir);
+
+/**
+ * @brief Loads and validates a domain directory.
+ * @param[out] out the loaded domain; set to NULL on failure.
+ * @param[in] dir the domain directory.
+ * @return TC_OK; TC_EINVAL if it fails validation (call
+ * tc_domain_validate_dir for the full list); TC_ENOTFOUND; TC_ENOMEM.
+ * Ownership: *out belongs to the caller; release with tc_domain_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_domain_load(tc_domain **out, const char *dir);
+
+/**
+ * @brief Releases a domain. NULL is a no-op.
+ * Thread safety: not concurrently with other calls on the same handle.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API void tc_domain_free(tc_domain *domain);
+
+/**
+ * @brief Describes a loaded domain as JSON: id, name, subject, thresholds,
+ * counts, and the concepts with their prerequisites and BKT priors.
+ * @param[out] out_json the description.
+ * @return TC_OK; TC_EINVAL on NULL arguments; TC_ENOMEM.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread (a domain is immutable).
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_domain_describe(char **out_json, const tc_domain *domain);
+
+/* ---------------------------------------------------------------------- */
+/* Event store (tc_store_*)                                                */
+/* ---------------------------------------------------------------------- */
+/**
+ * An event to append through the typed path. All strings are NUL-terminated
+ * UTF-8 and copied. `payload_json` must be a JSON object.
+ */
+#define TC_EVENT_VERSION 1
+typedef struct tc_event {
+  uint32_t version;            /**< TC_EVENT_VERSION */
+  const char *tenant;          /**< required */
+  const char *entity_type;     /**< required: "student", "classroom", ... */
+  const char *entity_id;       /**< required: a pseudonymous id, never a name */
+  const char *type;            /**< required: "response.submitted", ... */
+  const char *payload_json;    /**< required: a JSON object */
+  int64_t time_us;             /**< microseconds since the Unix epoch; 0 = now */
+  const char *author;          /**< "system", "teacher:<id>", ...; NULL = "system" */
+  const char *idempotency_key; /**< NULL or "" = no deduplication */
+} tc_event;
+
+/**
+ * @brief Called after events are committed, once per event, in log order.
+ * @param[in] event_json the stored event as JSON (valid during the call).
+ * @return TC_OK; any other value is recorded and ignored (the events are
+ * already committed).
+ * The callback may call other tc_store functions on the same store; events it
+ * appends are delivered after the current ones.
+ */
+typedef int (*tc_event_callback)(const char *event_json, size_t len, void *userdata);
+
+/**
+ * @brief Opens (creating if needed) an event store and loads its views.
+ * On open the store catches its views up with the log (events appended by a
+ * process that stopped before checkpointing are folded in).
+ * @param[out] out the store; NULL on failure.
+ * @param[in] opts NULL for defaults (which need a path: use
+ *            TC_STORE_MEMORY or set path).
+ * @return TC_OK; TC_EINVAL (missing path, bad option value); TC_EVERSION
+ * (opts->version too new, or a database written by a newer tutorcore);
+ * TC_ESTORAGE (cannot open or not a tutorcore database); TC_ENOMEM.
+ * Ownership: release *out with tc_store_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_open(tc_store **out, const tc_store_options *opts);
+
+/**
+ * @brief Checkpoints the views and closes the store. NULL is a no-op.
+ * Thread safety: not concurrently with any other call on the same handle.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API void tc_store_free(tc_store *store);
+
+/**
+ * @brief Appends events in one transaction: all are stored or none is.
+ * An event whose (tenant, idempotency key) is already stored is not stored
+ * again; its slot in out_ids gets the first event's id.
+ * @param[out] out_ids n ids (may be NULL).
+ * @param[in] events array of n events.
+ * @return TC_OK; TC_EINVAL naming the event index and field; TC_EVERSION
+ * (an event struct too new); TC_ESTORAGE (nothing was stored); TC_ENOMEM.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_append(int64_t *out_ids, tc_store *store, const tc_event *events,
+                                 size_t n);
+
+/**
+ * @brief Appends one event, or a JSON array of events, given as JSON.
+ * Each event is {"tenant","entity_type","entity_id","type","payload":{...},
+ * "time_us"?,"author"?,"idempotency_key"?}.
+ * @param[out] out_json {"schema_version":1,"ids":[...],"new":[bool...]}; may be NULL.
+ * @return as tc_store_append; TC_EINVAL names the JSON path ("[3].payload").
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_append_json(char **out_json, tc_store *store, const char *json,
+                                      size_t len);
+
+/**
+ * @brief Reads events of one tenant, in log order.
+ * The query is {"tenant": required, "entity_type"?, "entity_id"?, "type"?,
+ * "after_id"?, "since_us"?, "until_us"? (exclusive), "limit"? (default 1000,
+ * at most 100000)}.
+ * @param[out] out_json {"schema_version":1,"events":[...],"last_id":n}.
+ * @return TC_OK; TC_EINVAL naming the bad field; TC_ESTORAGE; TC_ENOMEM.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_read_json(char **out_json, tc_store *store, const char *query_json,
+                                    size_t len);
+
+/**
+ * @brief Reads rows of a materialized view of one tenant.
+ * The query is {"view": "mastery" | "escalation" | "effectiveness",
+ * "tenant": required, "student"? (mastery, escalation)}.
+ * @param[out] out_json {"schema_version":1,"view":...,"rows":[...]}, rows sorted by key.
+ * @return TC_OK; TC_EINVAL naming the bad field; TC_ESTORAGE; TC_ENOMEM.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_view_json(char **out_json, tc_store *store, const char *query_json,
+                                    size_t len);
+
+/**
+ * @brief Drops every materialized view and rebuilds it from the event log.
+ * @return TC_OK; TC_ESTORAGE (the previous views are kept); TC_ENOMEM.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_rebuild_views(tc_store *store);
+
+/**
+ * @brief Persists the views now (they are also persisted every
+ * checkpoint_every events and at tc_store_free).
+ * @return TC_OK; TC_ESTORAGE.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_checkpoint(tc_store *store);
+
+/**
+ * @brief The id of the newest event in the log (0 when empty).
+ * @return TC_OK; TC_EINVAL on NULL; TC_ESTORAGE.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_last_id(int64_t *out, tc_store *store);
+
+/**
+ * @brief Registers a callback for every event committed through this handle.
+ * @param[out] out_token identifies the subscription for tc_store_unsubscribe.
+ * @return TC_OK; TC_EINVAL on NULL arguments.
+ * Thread safety: serialised internally. Callbacks run on the appending thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_subscribe(uint64_t *out_token, tc_store *store, tc_event_callback cb,
+                                    void *userdata);
+
+/**
+ * @brief Removes a subscription.
+ * @return TC_OK; TC_ENOTFOUND for an unknown token.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_unsubscribe(tc_store *store, uint64_t token);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TUTORCORE_H */

@@ -1,0 +1,74 @@
+// tutorcore: validate domains and run the demo class from the shell.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "cli.hpp"
+#include "tutorcore/tutorcore.h"
+
+namespace tutorcore {
+inline namespace v0 {
+namespace cli {
+
+bool option(const std::vector<std::string> &args, const std::string &name, std::string *value) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == name) {
+      if (i + 1 >= args.size()) throw std::invalid_argument(fmt::format("{} needs a value", name));
+      *value = args[i + 1];
+      return true;
+    }
+  }
+  return false;
+}
+
+bool flag(const std::vector<std::string> &args, const std::string &name) {
+  for (const auto &a : args) {
+    if (a == name) return true;
+  }
+  return false;
+}
+
+}  // namespace cli
+}  // namespace v0
+}  // namespace tutorcore
+
+namespace {
+const char *const kUsage =
+    "usage: tutorcore <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  validate DIR [--json]      check a domain directory; list every problem\n"
+    "  demo --domain DIR [--data DIR] [--students N] [--seed S]\n"
+    "                             drive a simulated class through the event store\n"
+    "  version                    print the library version\n";
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (cmd == "validate") return tutorcore::cli::run_validate(args);
+    if (cmd == "demo") return tutorcore::cli::run_demo(args);
+    if (cmd == "version" || cmd == "--version") {
+      fmt::print("tutorcore {}\n", TC_VERSION_STRING);
+      return 0;
+    }
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    fmt::print(stderr, "tutorcore: unknown command '{}'\n\n{}", cmd, kUsage);
+    return 2;
+  } catch (const std::invalid_argument &e) {
+    fmt::print(stderr, "tutorcore {}: {}\n", cmd, e.what());
+    return 2;
+  } catch (const std::exception &e) {
+    fmt::print(stderr, "tutorcore {}: {}\n", cmd, e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,163 @@
+#include "tutorcore/storage/ledger.hpp"
+
+#include <fmt/format.h>
+
+#include "tutorcore/common/clock.hpp"
+#include "tutorcore/common/error.hpp"
+
+namespace tutorcore {
+inline namespace v0 {
+
+Ledger::Ledger(std::unique_ptr<EventStore> store, LedgerOptions opts)
+    : store_(std::move(store)), opts_(opts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  store_->load_views(&views_);
+  catch_up_locked();
+}
+
+Ledger::~Ledger() {
+  try {
+    checkpoint();
+  } catch (...) {
+    // The views are a cache; the next open folds what this one did not save.
+  }
+}
+
+std::vector<AppendOutcome> Ledger::append(std::vector<Event> &events) {
+  int64_t now = now_us();
+  std::vector<ViewInput> inputs(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    Event &e = events[i];
+    if (e.time_us == 0) e.time_us = now;
+    if (e.author.empty()) e.author = "system";
+    check_event(e, i, &inputs[i]);
+  }
+  std::vector<AppendOutcome> out(events.size());
+  std::unique_lock<std::mutex> lock(mu_);
+  store_->append(events.data(), events.size(), out.data());
+
+  // Fold straight from memory when the new ids follow the views without a
+  // gap; a gap means another process appended in between, so read the log.
+  int64_t expect = views_.through_id() + 1;
+  bool contiguous = true;
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].id = out[i].id;
+    if (out[i].inserted) contiguous = contiguous && out[i].id == expect++;
+  }
+  if (contiguous) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (out[i].inserted) {
+        views_.apply(events[i], inputs[i]);
+        ++since_checkpoint_;
+      }
+    }
+    store_->external_change();  // our own commit is now accounted for
+  } else {
+    catch_up_locked();
+  }
+  if (opts_.checkpoint_every >= 0 && since_checkpoint_ >= opts_.checkpoint_every) {
+    store_->save_views(views_, false);
+    views_.clear_dirty();
+    since_checkpoint_ = 0;
+  }
+  if (!listeners_.empty()) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (out[i].inserted) pending_.push_back(events[i]);
+    }
+    deliver(lock);
+  }
+  return out;
+}
+
+void Ledger::read(const EventQuery &q, const EventSink &sink) {
+  if (q.tenant.empty()) throw Error(Errc::invalid, "event query: tenant is required");
+  std::lock_guard<std::mutex> lock(mu_);
+  store_->read(q, sink);
+}
+
+void Ledger::rebuild_views() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ViewSet fresh;
+  EventQuery all;
+  store_->read(all, [&](const Event &e) {
+    fresh.apply(e);
+    return true;
+  });
+  store_->save_views(fresh, true);
+  fresh.clear_dirty();
+  views_ = std::move(fresh);
+  since_checkpoint_ = 0;
+}
+
+void Ledger::checkpoint() {
+  std::lock_guard<std::mutex> lock(mu_);
+  catch_up_locked();
+  store_->save_views(views_, false);
+  views_.clear_dirty();
+  since_checkpoint_ = 0;
+}
+
+int64_t Ledger::last_id() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_->last_id();
+}
+
+uint64_t Ledger::subscribe(EventListener fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listeners_.emplace_back(next_token_, std::move(fn));
+  return next_token_++;
+}
+
+bool Ledger::unsubscribe(uint64_t token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
+    if (it->first == token) {
+      listeners_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Ledger::catch_up_locked() {
+  // The first call after open always reads; later ones only when another
+  // connection committed.
+  if (!store_->external_change() && views_.through_id() == store_->last_id()) return;
+  EventQuery q;
+  q.after_id = views_.through_id();
+  store_->read(q, [&](const Event &e) {
+    fold_locked(e);
+    return true;
+  });
+}
+
+void Ledger::fold_locked(const Event &e) {
+  views_.apply(e);
+  ++since_checkpoint_;
+}
+
+// Delivers pending events in log order without holding the lock during the
+// callbacks, so listeners may call back into the ledger. Events a listener
+// appends are queued and delivered by the thread already delivering.
+void Ledger::deliver(std::unique_lock<std::mutex> &lock) {
+  if (delivering_) return;
+  delivering_ = true;
+  while (!pending_.empty()) {
+    Event e = std::move(pending_.front());
+    pending_.pop_front();
+    auto listeners = listeners_;
+    lock.unlock();
+    for (auto &[token, fn] : listeners) {
+      try {
+        fn(e);
+      } catch (...) {
+        // A listener's failure does not undo a committed event.
+      }
+    }
+    lock.lock();
+  }
+  delivering_ = false;
+}
+
+}  // namespace v0
+}  // namespace tutorcore

@@ -1,0 +1,184 @@
+/* Drives tutorcore.h from plain C99: versions, errors, domains, the store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tutorcore/tutorcore.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                                           \
+  do {                                                                                        \
+    ++checks;                                                                                 \
+    if (!(cond)) {                                                                            \
+      ++failures;                                                                             \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, #cond, \
+              tc_last_error());                                                               \
+    }                                                                                         \
+  } while (0)
+
+#define JSON(s) (s), strlen(s)
+
+static int contains(const char *s, const char *part) {
+  return s && strstr(s, part) != NULL;
+}
+
+static void test_version(void) {
+  CHECK(strcmp(tc_version(), TC_VERSION_STRING) == 0);
+  CHECK(tc_version_number() == TC_VERSION_NUMBER);
+  CHECK(TC_VERSION_AT_LEAST(0, 0, 1));
+  CHECK(!TC_VERSION_AT_LEAST(TC_VERSION_MAJOR + 1, 0, 0));
+  CHECK(contains(tc_status_str(TC_EINVAL), "TC_EINVAL"));
+  CHECK(strcmp(tc_status_str(12345), "unknown status") == 0);
+  CHECK(strcmp(tc_last_error(), "") == 0);
+  tc_free(NULL);
+}
+
+static void test_domain(void) {
+  char *report = NULL;
+  tc_domain *d = NULL;
+  char *desc = NULL;
+  CHECK(tc_domain_validate_dir(
+            &report, TUTORCORE_SOURCE_DIR "/examples/domains/algebra_fundamentals") == TC_OK);
+  CHECK(contains(report, "\"valid\":true"));
+  CHECK(strcmp(tc_last_error(), "") == 0);
+  tc_free(report);
+
+  CHECK(tc_domain_validate_dir(&report, TUTORCORE_SOURCE_DIR "/no/such/domain") == TC_ENOTFOUND);
+  CHECK(contains(tc_last_error(), "is not a directory"));
+  tc_free(report);
+
+  CHECK(tc_domain_load(&d, TUTORCORE_SOURCE_DIR "/examples/domains/intro_chemistry") == TC_OK);
+  CHECK(d != NULL);
+  CHECK(tc_domain_describe(&desc, d) == TC_OK);
+  CHECK(contains(desc, "\"domain\":\"intro_chemistry\""));
+  tc_free(desc);
+  tc_domain_free(d);
+  tc_domain_free(NULL);
+
+  CHECK(tc_domain_load(NULL, "x") == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "out is NULL"));
+}
+
+static int seen_events = 0;
+static int on_event(const char *json, size_t len, void *userdata) {
+  (void)len;
+  if (contains(json, "\"type\":\"response.submitted\"")) ++*(int *)userdata;
+  return TC_OK;
+}
+
+static void test_store(void) {
+  tc_store_options opts;
+  tc_store *store = NULL;
+  char *out = NULL;
+  uint64_t token = 0;
+  int64_t ids[2] = {0, 0};
+  int64_t last = 0;
+  tc_event events[2];
+  const char *one =
+      "{\"tenant\":\"t1\",\"entity_type\":\"student\",\"entity_id\":\"s-1\","
+      "\"type\":\"response.submitted\",\"payload\":{\"problem_id\":\"p1\",\"concept_id\":\"c1\","
+      "\"correct\":true},\"idempotency_key\":\"a1\"}";
+
+  CHECK(tc_store_options_init(&opts, TC_STORE_OPTIONS_VERSION) == TC_OK);
+  CHECK(opts.checkpoint_every == 1000000);
+  CHECK(tc_store_options_init(&opts, TC_STORE_OPTIONS_VERSION + 1) == TC_EVERSION);
+  CHECK(contains(tc_last_error(), "tc_store_options version"));
+
+  /* SQLite needs a path. */
+  CHECK(tc_store_open(&store, NULL) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "path is empty"));
+  CHECK(store == NULL);
+  tc_store_options_init(&opts, TC_STORE_OPTIONS_VERSION);
+  opts.version = 99;
+  CHECK(tc_store_open(&store, &opts) == TC_EVERSION);
+
+  tc_store_options_init(&opts, TC_STORE_OPTIONS_VERSION);
+  opts.backend = TC_STORE_MEMORY;
+  CHECK(tc_store_open(&store, &opts) == TC_OK);
+  CHECK(tc_store_subscribe(&token, store, on_event, &seen_events) == TC_OK);
+
+  CHECK(tc_store_append_json(&out, store, one, strlen(one)) == TC_OK);
+  CHECK(contains(out, "\"ids\":[1]"));
+  CHECK(contains(out, "\"new\":[true]"));
+  tc_free(out);
+  /* The same key again: stored once, same id, still TC_OK. */
+  CHECK(tc_store_append_json(&out, store, one, strlen(one)) == TC_OK);
+  CHECK(contains(out, "\"ids\":[1]"));
+  CHECK(contains(out, "\"new\":[false]"));
+  tc_free(out);
+  CHECK(seen_events == 1);
+
+  /* Typed fast path. */
+  memset(events, 0, sizeof events);
+  events[0].version = TC_EVENT_VERSION;
+  events[0].tenant = "t1";
+  events[0].entity_type = "student";
+  events[0].entity_id = "s-2";
+  events[0].type = "mastery.updated";
+  events[0].payload_json = "{\"concept_id\":\"c1\",\"new_level\":0.5}";
+  events[1] = events[0];
+  events[1].type = "response.submitted";
+  events[1].payload_json = "{\"problem_id\":\"p1\",\"concept_id\":\"c1\",\"correct\":false}";
+  CHECK(tc_store_append(ids, store, events, 2) == TC_OK);
+  CHECK(ids[0] == 2 && ids[1] == 3);
+  CHECK(tc_store_last_id(&last, store) == TC_OK);
+  CHECK(last == 3);
+  CHECK(seen_events == 2);
+
+  /* Bad input: clear status and message, nothing stored. */
+  events[1].payload_json = "{\"problem_id\":\"p1\"";
+  CHECK(tc_store_append(ids, store, events, 2) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "event[1].payload: malformed JSON at line 1"));
+  events[1].version = 42;
+  CHECK(tc_store_append(ids, store, events, 2) == TC_EVERSION);
+  CHECK(tc_store_append_json(&out, store, JSON("{\"tenant\":")) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "events JSON: malformed JSON"));
+  CHECK(out == NULL);
+  CHECK(tc_store_append_json(&out, store, JSON("[{\"tenant\":\"t1\",\"tenent\":1}]")) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "[0].tenent: unknown field"));
+  CHECK(tc_store_append_json(&out, store, JSON("[]")) == TC_EINVAL);
+  CHECK(tc_store_last_id(&last, store) == TC_OK);
+  CHECK(last == 3);
+  CHECK(strcmp(tc_last_error(), "") == 0); /* cleared by the successful call */
+
+  /* Reads and views are tenant-scoped. */
+  CHECK(tc_store_read_json(&out, store, JSON("{\"tenant\":\"t1\",\"entity_id\":\"s-2\"}")) ==
+        TC_OK);
+  CHECK(contains(out, "\"last_id\":3"));
+  CHECK(contains(out, "\"type\":\"mastery.updated\""));
+  tc_free(out);
+  CHECK(tc_store_read_json(&out, store, JSON("{\"tenant\":\"t2\"}")) == TC_OK);
+  CHECK(contains(out, "\"events\":[]"));
+  tc_free(out);
+  CHECK(tc_store_read_json(&out, store, JSON("{\"entity_id\":\"s-2\"}")) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "event query.tenant: required field is missing"));
+  CHECK(tc_store_read_json(&out, store, JSON("{\"tenant\":\"t1\",\"limit\":0}")) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "event query.limit"));
+
+  CHECK(tc_store_view_json(&out, store,
+                           JSON("{\"view\":\"mastery\",\"tenant\":\"t1\",\"student\":\"s-2\"}")) ==
+        TC_OK);
+  CHECK(contains(out, "\"level\":0.5"));
+  CHECK(contains(out, "\"attempts\":1"));
+  tc_free(out);
+  CHECK(tc_store_view_json(&out, store, JSON("{\"view\":\"moods\",\"tenant\":\"t1\"}")) ==
+        TC_EINVAL);
+  CHECK(contains(tc_last_error(), "unknown view 'moods'"));
+  CHECK(tc_store_rebuild_views(store) == TC_OK);
+  CHECK(tc_store_checkpoint(store) == TC_OK);
+
+  CHECK(tc_store_unsubscribe(store, token) == TC_OK);
+  CHECK(tc_store_unsubscribe(store, token) == TC_ENOTFOUND);
+  tc_store_free(store);
+  tc_store_free(NULL);
+}
+
+int main(void) {
+  test_version();
+  test_domain();
+  test_store();
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures ? 1 : 0;
+}
