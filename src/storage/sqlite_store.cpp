@@ -167,8 +167,7 @@ class SqliteStore final : public EventStore {
       }
       insert_ = Stmt(db_,
                      "INSERT INTO events(tenant, entity_type, entity_id, type, payload, time_us, "
-                     "author, idem_key, entity_key) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
-                     "ON CONFLICT(tenant, idem_key) WHERE idem_key IS NOT NULL DO NOTHING");
+                     "author, idem_key, entity_key) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
       find_key_ = Stmt(db_, "SELECT id FROM events WHERE tenant=?1 AND idem_key=?2");
       last_id_ = Stmt(db_, "SELECT coalesce(max(id), 0) FROM events");
       data_version_ = Stmt(db_, "PRAGMA data_version");
@@ -206,9 +205,14 @@ class SqliteStore final : public EventStore {
         insert_.text(7, e.author);
         insert_.text_or_null(8, e.idempotency_key);
         insert_.i64(9, entity_key(e.tenant, e.entity_id));
-        insert_.step();
-        if (sqlite3_changes(db_) == 1) {
+        // A plain INSERT: replays are rare, and an upsert clause would probe
+        // the key index before every insert. A replay fails the unique index
+        // (only this statement is undone) and is looked up instead.
+        int rc = sqlite3_step(insert_.get());
+        if (rc == SQLITE_DONE) {
           out[i] = {sqlite3_last_insert_rowid(db_), true};
+        } else if (sqlite3_extended_errcode(db_) != SQLITE_CONSTRAINT_UNIQUE || e.idempotency_key.empty()) {
+          throw Error(Errc::storage, fmt::format("sqlite: {} ({})", sqlite3_errmsg(db_), sqlite3_errstr(rc)));
         } else {
           ResetGuard g2{find_key_};
           find_key_.text(1, e.tenant);
