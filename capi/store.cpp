@@ -101,6 +101,17 @@ element parse(simdjson::dom::parser &p, const char *json, size_t len, const char
   return parse_json_or_throw(p, std::string_view(json, len), what);
 }
 
+// A request document: a JSON object with only the `known` fields.
+object request_object(simdjson::dom::parser &p, const char *json, size_t len, const char *what,
+                      std::initializer_list<std::string_view> known) {
+  object o;
+  if (parse(p, json, len, what).get_object().get(o)) {
+    throw Error(Errc::invalid, fmt::format("{}: must be a JSON object", what));
+  }
+  reject_unknown_fields(o, known, what);
+  return o;
+}
+
 }  // namespace
 
 extern "C" {
@@ -238,13 +249,9 @@ tc_status tc_store_read_json(char **out_json, tc_store *store, const char *query
     capi::require(out_json, "out_json");
     capi::require(store, "store");
     simdjson::dom::parser p;
-    element root = parse(p, query_json, len, "event query");
-    object o;
-    if (root.get_object().get(o)) throw Error(Errc::invalid, "event query: must be a JSON object");
-    reject_unknown_fields(
-        o,
-        {"tenant", "entity_type", "entity_id", "type", "after_id", "since_us", "until_us", "limit"},
-        "event query");
+    object o = request_object(p, query_json, len, "event query",
+                              {"tenant", "entity_type", "entity_id", "type", "after_id", "since_us",
+                               "until_us", "limit"});
     EventQuery q;
     q.tenant = str_field(o, "tenant", "event query", true);
     if (q.tenant.empty()) throw Error(Errc::invalid, "event query.tenant: is empty");
@@ -280,10 +287,7 @@ tc_status tc_store_view_json(char **out_json, tc_store *store, const char *query
     capi::require(out_json, "out_json");
     capi::require(store, "store");
     simdjson::dom::parser p;
-    element root = parse(p, query_json, len, "view query");
-    object o;
-    if (root.get_object().get(o)) throw Error(Errc::invalid, "view query: must be a JSON object");
-    reject_unknown_fields(o, {"view", "tenant", "student"}, "view query");
+    object o = request_object(p, query_json, len, "view query", {"view", "tenant", "student"});
     std::string view = str_field(o, "view", "view query", true);
     std::string tenant = str_field(o, "tenant", "view query", true);
     if (tenant.empty()) throw Error(Errc::invalid, "view query.tenant: is empty");

@@ -289,14 +289,11 @@ int run_demo(const std::vector<std::string> &args) {
       fmt::print("  {}\n", DomainReport::format(i));
     return 1;
   }
-  size_t edges = 0;
-  for (const auto &c : d.concepts)
-    edges += c.prerequisites.size();
   fmt::print(
       "Domain '{}' ({}): valid\n  {} concepts, {} prerequisite edges, {} misconceptions x 5 "
       "modalities, {} problems, {} templates\n\n",
-      d.id, d.name, d.concepts.size(), edges, d.misconceptions.size(), d.problems.size(),
-      d.templates.size());
+      d.id, d.name, d.concepts.size(), d.prerequisite_edges(), d.misconceptions.size(),
+      d.problems.size(), d.templates.size());
 
   std::filesystem::create_directories(data_dir);
   SqliteOptions so;

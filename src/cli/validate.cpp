@@ -22,14 +22,11 @@ int run_validate(const std::vector<std::string> &args) {
     return r.ok() ? 0 : 1;
   }
   if (r.ok()) {
-    size_t edges = 0;
-    for (const auto &c : d.concepts)
-      edges += c.prerequisites.size();
     fmt::print(
         "{}: valid domain '{}' ({} concepts, {} prerequisite edges, {} misconceptions, "
         "{} problems, {} templates)\n",
-        dir, d.id, d.concepts.size(), edges, d.misconceptions.size(), d.problems.size(),
-        d.templates.size());
+        dir, d.id, d.concepts.size(), d.prerequisite_edges(), d.misconceptions.size(),
+        d.problems.size(), d.templates.size());
     return 0;
   }
   fmt::print("{}: {} problem{} found\n", dir, r.issues.size(), r.issues.size() == 1 ? "" : "s");

@@ -1,5 +1,7 @@
 #include "tutorcore/knowledge/domain.hpp"
 
+#include "tutorcore/common/names.hpp"
+
 namespace tutorcore {
 inline namespace v0 {
 
@@ -20,13 +22,17 @@ const char *modality_name(Modality m) {
 }
 
 bool parse_modality(std::string_view name, Modality *out) {
-  for (size_t i = 0; i < kModalityCount; ++i) {
-    if (name == kModalityNames[i]) {
-      *out = static_cast<Modality>(i);
-      return true;
-    }
-  }
-  return false;
+  size_t i;
+  if (!find_name(kModalityNames, kModalityCount, name, &i)) return false;
+  *out = static_cast<Modality>(i);
+  return true;
+}
+
+size_t Domain::prerequisite_edges() const {
+  size_t n = 0;
+  for (const auto &c : concepts)
+    n += c.prerequisites.size();
+  return n;
 }
 
 const Concept *Domain::find_concept(std::string_view id) const {

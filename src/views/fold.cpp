@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "tutorcore/common/error.hpp"
+#include "tutorcore/common/names.hpp"
 #include "tutorcore/views/views.hpp"
 
 namespace tutorcore {
@@ -46,13 +47,10 @@ const char *escalation_state_name(EscalationState s) {
 }
 
 bool parse_escalation_state(std::string_view name, EscalationState *out) {
-  for (size_t i = 0; i < kEscalationStateCount; ++i) {
-    if (name == kStateNames[i]) {
-      *out = static_cast<EscalationState>(i);
-      return true;
-    }
-  }
-  return false;
+  size_t i;
+  if (!find_name(kStateNames, kEscalationStateCount, name, &i)) return false;
+  *out = static_cast<EscalationState>(i);
+  return true;
 }
 
 bool Key3::operator<(const Key3 &o) const {

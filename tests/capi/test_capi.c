@@ -1,7 +1,9 @@
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 /* Drives tutorcore.h from plain C99: versions, errors, domains, the store. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tutorcore/tutorcore.h"
 
@@ -175,10 +177,58 @@ static void test_store(void) {
   tc_store_free(NULL);
 }
 
+/* The SQLite backend through the C ABI: durable appends survive reopening. */
+static void test_sqlite_store(void) {
+  tc_store_options opts;
+  tc_store *store = NULL;
+  char path[] = "/tmp/tc-capi-XXXXXX";
+  char db[64];
+  char *out = NULL;
+  int64_t last = 0;
+  const char *ev =
+      "{\"tenant\":\"t1\",\"entity_type\":\"student\",\"entity_id\":\"s-9\","
+      "\"type\":\"mastery.updated\",\"payload\":{\"concept_id\":\"c1\",\"new_level\":0.25}}";
+  if (!mkdtemp(path)) {
+    CHECK(0);
+    return;
+  }
+  snprintf(db, sizeof db, "%s/store.db", path);
+  tc_store_options_init(&opts, TC_STORE_OPTIONS_VERSION);
+  opts.path = db;
+  opts.durability = TC_DURABILITY_FULL;
+  CHECK(tc_store_open(&store, &opts) == TC_OK);
+  CHECK(tc_store_append_json(NULL, store, JSON(ev)) == TC_OK);
+  tc_store_free(store);
+  store = NULL;
+
+  opts.durability = 7;
+  CHECK(tc_store_open(&store, &opts) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "durability 7"));
+  opts.durability = TC_DURABILITY_NORMAL;
+  opts.backend = 9;
+  CHECK(tc_store_open(&store, &opts) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "backend 9 is unknown"));
+  opts.backend = TC_STORE_SQLITE;
+  CHECK(tc_store_open(&store, &opts) == TC_OK);
+  CHECK(tc_store_last_id(&last, store) == TC_OK);
+  CHECK(last == 1);
+  CHECK(tc_store_view_json(&out, store, JSON("{\"view\":\"mastery\",\"tenant\":\"t1\"}")) == TC_OK);
+  CHECK(contains(out, "\"level\":0.25"));
+  tc_free(out);
+  tc_store_free(store);
+  remove(db);
+  snprintf(db, sizeof db, "%s/store.db-wal", path);
+  remove(db);
+  snprintf(db, sizeof db, "%s/store.db-shm", path);
+  remove(db);
+  rmdir(path);
+}
+
 int main(void) {
   test_version();
   test_domain();
   test_store();
+  test_sqlite_store();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }

@@ -109,6 +109,7 @@ struct Domain {
   const Concept *find_concept(std::string_view id) const;
   const Misconception *find_misconception(std::string_view id) const;
   const Problem *find_problem(std::string_view id) const;
+  size_t prerequisite_edges() const;
   double threshold_for(const Concept &c) const {
     return c.low_stakes ? low_stakes_threshold : mastery_threshold;
   }
