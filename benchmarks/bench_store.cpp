@@ -56,7 +56,8 @@ std::vector<std::vector<Event>> batches_of(const std::vector<Event> &events, siz
 double append_all(Ledger &l, const std::vector<Event> &events, size_t batch) {
   auto batches = batches_of(events, batch);
   double t0 = now_s();
-  for (auto &b : batches) l.append(b);
+  for (auto &b : batches)
+    l.append(b);
   return now_s() - t0;
 }
 
@@ -110,7 +111,8 @@ double raw_sqlite(const std::string &path, const std::vector<Event> &events, siz
 // Removes a phase's database and flushes the page cache's dirty pages, so the
 // next phase does not pay for this one's write-back.
 void settle(const std::string &db) {
-  for (const char *suffix : {"", "-wal", "-shm"}) fs::remove(db + suffix);
+  for (const char *suffix : {"", "-wal", "-shm"})
+    fs::remove(db + suffix);
   sync();
 }
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -53,6 +54,12 @@ inline void replace_in_file(const fs::path &p, const std::string &from, const st
 
 inline std::string source_dir() {
   return TUTORCORE_SOURCE_DIR;
+}
+
+// The shared real-data folder: $TUTORCORE_DATA, else ../shared/data beside the checkout.
+inline std::string data_dir() {
+  const char *env = std::getenv("TUTORCORE_DATA");
+  return env && *env ? std::string(env) : source_dir() + "/../shared/data";
 }
 
 }  // namespace testutil

@@ -11,6 +11,7 @@ namespace cli {
 // Each returns the process exit code: 0 success, 1 failure, 2 usage error.
 int run_validate(const std::vector<std::string> &args);
 int run_demo(const std::vector<std::string> &args);
+int run_fit(const std::vector<std::string> &args);
 
 // Finds "--name value" in args; returns false when absent. Throws
 // std::invalid_argument when the value is missing.

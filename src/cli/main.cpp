@@ -41,6 +41,11 @@ const char *const kUsage =
     "  validate DIR [--json]      check a domain directory; list every problem\n"
     "  demo --domain DIR [--data DIR] [--students N] [--seed S]\n"
     "                             drive a simulated class through the event store\n"
+    "  fit TRAIN.csv [--test TEST.csv] [--forgets] [--restarts N] [--seed S] [--folds K]\n"
+    "      [--threads N] [--max-iter N] [--max-guess G] [--max-slip S] [--json]\n"
+    "      [--model-out FILE] [--user-col C]\n"
+    "      [--skill-col C] [--correct-col C] [--order-col C]\n"
+    "                             fit BKT per skill; held-out and cross-validated metrics\n"
     "  version                    print the library version\n";
 }
 
@@ -54,6 +59,7 @@ int main(int argc, char **argv) {
   try {
     if (cmd == "validate") return tutorcore::cli::run_validate(args);
     if (cmd == "demo") return tutorcore::cli::run_demo(args);
+    if (cmd == "fit") return tutorcore::cli::run_fit(args);
     if (cmd == "version" || cmd == "--version") {
       fmt::print("tutorcore {}\n", TC_VERSION_STRING);
       return 0;

@@ -211,8 +211,10 @@ class SqliteStore final : public EventStore {
         int rc = sqlite3_step(insert_.get());
         if (rc == SQLITE_DONE) {
           out[i] = {sqlite3_last_insert_rowid(db_), true};
-        } else if (sqlite3_extended_errcode(db_) != SQLITE_CONSTRAINT_UNIQUE || e.idempotency_key.empty()) {
-          throw Error(Errc::storage, fmt::format("sqlite: {} ({})", sqlite3_errmsg(db_), sqlite3_errstr(rc)));
+        } else if (sqlite3_extended_errcode(db_) != SQLITE_CONSTRAINT_UNIQUE ||
+                   e.idempotency_key.empty()) {
+          throw Error(Errc::storage,
+                      fmt::format("sqlite: {} ({})", sqlite3_errmsg(db_), sqlite3_errstr(rc)));
         } else {
           ResetGuard g2{find_key_};
           find_key_.text(1, e.tenant);

@@ -1,0 +1,203 @@
+// tutorcore fit: fits BKT per skill on a long-format CSV and reports
+// parameters, held-out metrics and cross-validation.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "cli.hpp"
+#include "tutorcore/common/json_writer.hpp"
+#include "tutorcore/tracing/fit.hpp"
+
+namespace tutorcore {
+inline namespace v0 {
+namespace cli {
+namespace {
+
+int int_option(const std::vector<std::string> &args, const std::string &name, int fallback, int lo,
+               int hi) {
+  std::string v;
+  if (!option(args, name, &v)) return fallback;
+  size_t used = 0;
+  int n = 0;
+  try {
+    n = std::stoi(v, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != v.size() || n < lo || n > hi) {
+    throw std::invalid_argument(
+        fmt::format("{} {}: expected an integer in {}..{}", name, v, lo, hi));
+  }
+  return n;
+}
+
+// A progress bar on stderr when it is a terminal.
+struct ProgressBar {
+  bool on = isatty(2) != 0;
+  std::string label;
+  bool operator()(size_t done, size_t total) {
+    if (!on || total == 0) return true;
+    int width = 40, fill = static_cast<int>(width * done / total);
+    fmt::print(stderr, "\r{} [{}{}] {}/{}", label, std::string(static_cast<size_t>(fill), '#'),
+               std::string(static_cast<size_t>(width - fill), ' '), done, total);
+    if (done == total) fmt::print(stderr, "\n");
+    return true;
+  }
+};
+
+void write_metrics(JsonWriter &w, const Metrics &m) {
+  w.field("responses", static_cast<int64_t>(m.responses)).field("auc", m.auc).field("rmse", m.rmse);
+  w.field("accuracy", m.accuracy).field("log_likelihood", m.log_likelihood);
+}
+
+}  // namespace
+
+int run_fit(const std::vector<std::string> &args) {
+  if (args.empty() || args[0].rfind("--", 0) == 0) {
+    throw std::invalid_argument(
+        "usage: tutorcore fit TRAIN.csv [--test TEST.csv] [--forgets] [--restarts N] [--seed S] "
+        "[--folds K] [--threads N] [--max-iter N] [--max-guess G] [--max-slip S] [--json] "
+        "[--model-out FILE] [--user-col C] "
+        "[--skill-col C] [--correct-col C] [--order-col C]");
+  }
+  CsvColumns cols;
+  option(args, "--user-col", &cols.user);
+  option(args, "--skill-col", &cols.skill);
+  option(args, "--correct-col", &cols.correct);
+  option(args, "--order-col", &cols.order);
+  FitOptions opts;
+  opts.forgets = flag(args, "--forgets");
+  opts.restarts = int_option(args, "--restarts", opts.restarts, 1, 1000);
+  opts.max_iterations = int_option(args, "--max-iter", opts.max_iterations, 1, 100000);
+  opts.threads = int_option(args, "--threads", 0, 0, 1024);
+  std::string v;
+  if (option(args, "--seed", &v)) {
+    try {
+      opts.seed = std::stoull(v);
+    } catch (...) {
+      throw std::invalid_argument("--seed " + v + ": expected a non-negative integer");
+    }
+  }
+  for (auto [name, slot] : {std::pair<const char *, double *>{"--max-guess", &opts.max_guess},
+                            {"--max-slip", &opts.max_slip}}) {
+    if (!option(args, name, &v)) continue;
+    try {
+      *slot = std::stod(v);
+    } catch (...) {
+      throw std::invalid_argument(std::string(name) + " " + v + ": expected a number in (0, 1)");
+    }
+  }
+  int folds = int_option(args, "--folds", 0, 0, 100);
+  if (folds == 1) throw std::invalid_argument("--folds 1: cross-validation needs at least 2 folds");
+  bool json = flag(args, "--json");
+  std::string test_path, model_out;
+  bool has_test = option(args, "--test", &test_path);
+  bool has_model = option(args, "--model-out", &model_out);
+
+  Dataset train = load_csv(args[0], cols);
+  ProgressBar bar;
+  bar.on = bar.on && !json;
+  bar.label = "fitting skills";
+  opts.progress = std::ref(bar);
+  FitReport report = fit_bkt(train, opts);
+  BktModel model = model_from_fit(report, opts.forgets);
+  double ns =
+      report.response_iterations > 0
+          ? report.seconds * 1e9 / static_cast<double>(report.response_iterations) *
+                static_cast<double>(std::max(
+                    1, opts.threads > 0 ? opts.threads
+                                        : static_cast<int>(std::thread::hardware_concurrency())))
+          : 0.0;
+
+  Metrics test;
+  if (has_test) test = evaluate(model, load_csv(test_path, cols));
+  CrossValidation cv;
+  if (folds >= 2) {
+    bar.label = "cross-validating";
+    cv = cross_validate(train, folds, opts);
+  }
+  if (has_model) {
+    std::ofstream out(model_out, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("--model-out " + model_out + ": cannot write the file");
+    out << model_to_json(model) << "\n";
+  }
+
+  size_t flagged = 0;
+  for (const auto &f : report.skills)
+    flagged += f.guess_at_bound || f.slip_at_bound;
+  if (json) {
+    JsonWriter w;
+    w.begin_object().field("schema_version", 1);
+    w.field("fit_seconds", report.seconds)
+        .field("skills", static_cast<int64_t>(model.skills.size()));
+    w.field("responses", static_cast<int64_t>(train.responses))
+        .field("students", static_cast<int64_t>(train.students.size()));
+    w.field("restarts", opts.restarts)
+        .field("forgets", opts.forgets)
+        .field("seed", static_cast<uint64_t>(opts.seed));
+    w.field("responses_per_second",
+            report.seconds > 0 ? static_cast<double>(train.responses) / report.seconds : 0.0);
+    w.field("response_iterations", report.response_iterations);
+    w.field("ns_per_response_iteration_per_thread", ns);
+    w.field("skills_at_bounds", static_cast<int64_t>(flagged));
+    if (has_test) {
+      w.field("test_auc", test.auc)
+          .field("test_rmse", test.rmse)
+          .field("test_accuracy", test.accuracy);
+      w.field("test_responses", static_cast<int64_t>(test.responses));
+      w.field("test_unseen_skills", static_cast<int64_t>(test.unseen_skills));
+    }
+    if (folds >= 2) {
+      w.key("cross_validation").begin_object().field("folds", folds);
+      write_metrics(w, cv.pooled);
+      w.end_object();
+    }
+    w.key("model").raw(model_to_json(model));
+    w.end_object();
+    fmt::print("{}\n", w.str());
+    return 0;
+  }
+
+  fmt::print("{}: {} responses, {} students, {} skills\n", args[0], train.responses,
+             train.students.size(), model.skills.size());
+  fmt::print(
+      "fit: {} restarts, {}, {:.3f} s ({:.0f} responses/s, {:.2f} ns per answer per EM iteration "
+      "per thread)\n\n",
+      opts.restarts, opts.forgets ? "with forgetting" : "no forgetting", report.seconds,
+      static_cast<double>(train.responses) / report.seconds, ns);
+  fmt::print("  {:<28} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>13} {:>5}\n", "skill", "answers",
+             "prior", "learn", "guess", "slip", "forget", "log-lik", "iters");
+  for (const auto &f : report.skills) {
+    if (f.responses == 0) continue;
+    fmt::print("  {:<28.28} {:>7} {:>7.4f} {:>7.4f} {:>7.4f} {:>7.4f} {:>7.4f} {:>13.2f} {:>5}{}\n",
+               f.skill, f.responses, f.params.p_init, f.params.p_learn, f.params.p_guess,
+               f.params.p_slip, f.params.p_forget, f.log_likelihood, f.iterations,
+               f.guess_at_bound || f.slip_at_bound
+                   ? fmt::format("  at bound:{}{}", f.guess_at_bound ? " guess" : "",
+                                 f.slip_at_bound ? " slip" : "")
+                   : "");
+  }
+  if (flagged)
+    fmt::print("\n{} skills reached the guess or slip bound (see the flags above)\n", flagged);
+  if (has_test) {
+    fmt::print("\nheld-out {}: {} answers, AUC {:.4f}, RMSE {:.4f}, accuracy {:.4f}{}\n", test_path,
+               test.responses, test.auc, test.rmse, test.accuracy,
+               test.unseen_skills
+                   ? fmt::format(" ({} skills unseen in training)", test.unseen_skills)
+                   : "");
+  }
+  if (folds >= 2) {
+    fmt::print("{}-fold cross-validation by student: AUC {:.4f}, RMSE {:.4f}, accuracy {:.4f}\n",
+               folds, cv.pooled.auc, cv.pooled.rmse, cv.pooled.accuracy);
+  }
+  if (has_model) fmt::print("model written to {}\n", model_out);
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace v0
+}  // namespace tutorcore
