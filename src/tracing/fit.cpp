@@ -110,13 +110,16 @@ FitReport fit_bkt(const Dataset &d, const FitOptions &opts) {
       best.skill = s.skill;
       bool have = s.sequences() == 0;  // nothing to fit; left out of models
       int64_t v = 0;
-      for (int r = 0; r < opts.restarts && !cancel; ++r) {
-        SkillFit f = fit_skill(s, random_start(opts.seed, k, r, opts), opts);
-        v += static_cast<int64_t>(f.iterations) * static_cast<int64_t>(s.responses());
-        f.best_restart = r;
-        if (!have || f.log_likelihood > best.log_likelihood) {
-          best = std::move(f);
-          have = true;
+      if (!have) {
+        std::vector<BktParams> starts;
+        for (int r = 0; r < opts.restarts; ++r)
+          starts.push_back(random_start(opts.seed, k, r, opts));
+        for (SkillFit &f : fit_skill_restarts(s, starts, opts)) {
+          v += static_cast<int64_t>(f.iterations) * static_cast<int64_t>(s.responses());
+          if (!have || f.log_likelihood > best.log_likelihood) {
+            best = std::move(f);
+            have = true;
+          }
         }
       }
       visits += v;

@@ -61,7 +61,11 @@ struct FitReport {
 // number of threads. Throws Error(invalid) for out-of-range options.
 FitReport fit_bkt(const Dataset &d, const FitOptions &opts);
 
-// EM for one skill from one starting point (exposed for tests).
+// EM for one skill from several starting points, run in lockstep (SIMD
+// lanes); one result per start. fit_skill runs a single start.
+std::vector<SkillFit> fit_skill_restarts(const SkillSequences &s,
+                                         const std::vector<BktParams> &starts,
+                                         const FitOptions &opts);
 SkillFit fit_skill(const SkillSequences &s, const BktParams &start, const FitOptions &opts);
 
 // A fitted model: parameters per skill name.
