@@ -371,6 +371,74 @@ TC_API tc_status tc_store_subscribe(uint64_t *out_token, tc_store *store, tc_eve
  */
 TC_API tc_status tc_store_unsubscribe(tc_store *store, uint64_t token);
 
+/* ---------------------------------------------------------------------- */
+/* Knowledge tracing (tc_bkt_*)                                            */
+/* ---------------------------------------------------------------------- */
+/** The parameters of one skill. A plain struct: it is never extended. */
+typedef struct tc_bkt_params {
+  double p_init;   /**< P(known) before the first answer */
+  double p_learn;  /**< unknown -> known after an answer */
+  double p_guess;  /**< P(right | unknown) */
+  double p_slip;   /**< P(wrong | known) */
+  double p_forget; /**< known -> unknown after an answer; 0 for classic BKT */
+} tc_bkt_params;
+
+/**
+ * @brief P(right answer) for a student whose P(known) is p_known.
+ * The hot path: no allocation, no status. Returns NaN when b is NULL.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API double tc_bkt_predict(double p_known, const tc_bkt_params *b);
+
+/**
+ * @brief P(known) after one answer: the posterior given the answer, then the
+ * learning (and forgetting) transition. Constant time from the stored state.
+ * The hot path: no allocation, no status. Returns NaN when b is NULL.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API double tc_bkt_update(double p_known, int correct, const tc_bkt_params *b);
+
+/**
+ * @brief Called during long work; return 0 to go on, anything else to cancel.
+ * @param[in] done, total units of work (skills, folds).
+ */
+typedef int (*tc_progress_callback)(uint64_t done, uint64_t total, void *userdata);
+
+/**
+ * @brief Fits BKT per skill by EM and reports held-out metrics.
+ * The request is {"train_csv": path | "rows": [[student, skill, 0|1], ...],
+ * "test_csv"?: path, "columns"?: {"user","skill","correct","order"},
+ * "forgets"?: bool, "restarts"?: 5, "max_iterations"?: 100, "tolerance"?:
+ * 1e-3, "seed"?: 42, "threads"?: 0, "max_guess"?: 0.3, "max_slip"?: 0.3,
+ * "folds"?: 0}. Rows are in each student's answer order.
+ * @param[out] out_json the report: {"schema_version":1,"fit_seconds",
+ * "skills","responses","test_auc"?,"test_rmse"?,"cross_validation"?,
+ * "model":{...}}; the model is also a valid input of tc_bkt_model_check.
+ * @param[in] cb, userdata progress reports on the calling thread; NULL for none.
+ * @return TC_OK; TC_EINVAL naming the request field, CSV line or column;
+ * TC_ENOTFOUND for a missing file; TC_EUSER when cb cancelled; TC_ENOMEM.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; the fit uses its own worker threads.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_bkt_fit(char **out_json, const char *request_json, size_t len,
+                            tc_progress_callback cb, void *userdata);
+
+/**
+ * @brief Checks a BKT model document and returns one skill's parameters.
+ * @param[out] out the parameters of `skill` (may be NULL to only check).
+ * @param[in] model_json a model as written by tc_bkt_fit or `tutorcore fit --model-out`.
+ * @param[in] skill a skill name, or NULL.
+ * @return TC_OK; TC_EINVAL naming the JSON path; TC_EVERSION for a newer
+ * schema; TC_ENOTFOUND when the model has no such skill.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_bkt_model_check(tc_bkt_params *out, const char *model_json, size_t len,
+                                    const char *skill);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

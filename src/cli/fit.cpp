@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "cli.hpp"
-#include "tutorcore/common/json_writer.hpp"
 #include "tutorcore/tracing/fit.hpp"
 
 namespace tutorcore {
@@ -48,11 +47,6 @@ struct ProgressBar {
     return true;
   }
 };
-
-void write_metrics(JsonWriter &w, const Metrics &m) {
-  w.field("responses", static_cast<int64_t>(m.responses)).field("auc", m.auc).field("rmse", m.rmse);
-  w.field("accuracy", m.accuracy).field("log_likelihood", m.log_likelihood);
-}
 
 }  // namespace
 
@@ -130,35 +124,8 @@ int run_fit(const std::vector<std::string> &args) {
   for (const auto &f : report.skills)
     flagged += f.guess_at_bound || f.slip_at_bound;
   if (json) {
-    JsonWriter w;
-    w.begin_object().field("schema_version", 1);
-    w.field("fit_seconds", report.seconds)
-        .field("skills", static_cast<int64_t>(model.skills.size()));
-    w.field("responses", static_cast<int64_t>(train.responses))
-        .field("students", static_cast<int64_t>(train.students.size()));
-    w.field("restarts", opts.restarts)
-        .field("forgets", opts.forgets)
-        .field("seed", static_cast<uint64_t>(opts.seed));
-    w.field("responses_per_second",
-            report.seconds > 0 ? static_cast<double>(train.responses) / report.seconds : 0.0);
-    w.field("response_iterations", report.response_iterations);
-    w.field("ns_per_response_iteration_per_thread", ns);
-    w.field("skills_at_bounds", static_cast<int64_t>(flagged));
-    if (has_test) {
-      w.field("test_auc", test.auc)
-          .field("test_rmse", test.rmse)
-          .field("test_accuracy", test.accuracy);
-      w.field("test_responses", static_cast<int64_t>(test.responses));
-      w.field("test_unseen_skills", static_cast<int64_t>(test.unseen_skills));
-    }
-    if (folds >= 2) {
-      w.key("cross_validation").begin_object().field("folds", folds);
-      write_metrics(w, cv.pooled);
-      w.end_object();
-    }
-    w.key("model").raw(model_to_json(model));
-    w.end_object();
-    fmt::print("{}\n", w.str());
+    fmt::print("{}\n", fit_report_json(report, model, train, opts, has_test ? &test : nullptr,
+                                       folds >= 2 ? &cv : nullptr));
     return 0;
   }
 

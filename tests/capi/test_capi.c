@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 /* Drives tutorcore.h from plain C99: versions, errors, domains, the store. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,11 +225,78 @@ static void test_sqlite_store(void) {
   rmdir(path);
 }
 
+static int progress_calls = 0;
+static int count_progress(uint64_t done, uint64_t total, void *userdata) {
+  (void)done;
+  (void)total;
+  (void)userdata;
+  ++progress_calls;
+  return 0;
+}
+static int cancel_at_first(uint64_t done, uint64_t total, void *userdata) {
+  (void)done;
+  (void)total;
+  (void)userdata;
+  return 1;
+}
+
+/* Knowledge tracing: the typed hot paths and the JSON fit request. */
+static void test_tracing(void) {
+  tc_bkt_params b = {0.3, 0.2, 0.1, 0.05, 0.0};
+  tc_bkt_params got;
+  double post = 0.285 / 0.355;
+  char rows[20000];
+  size_t used = 0;
+  int s, t;
+  char *out = NULL;
+  CHECK(fabs(tc_bkt_predict(0.3, &b) - (0.3 * 0.95 + 0.7 * 0.1)) < 1e-12);
+  CHECK(fabs(tc_bkt_update(0.3, 1, &b) - (post + (1 - post) * 0.2)) < 1e-12);
+  CHECK(isnan(tc_bkt_update(0.3, 1, NULL)));
+
+  /* 40 students x 2 skills x 8 answers, a deterministic pattern. */
+  used +=
+      (size_t)snprintf(rows + used, sizeof rows - used, "{\"restarts\":2,\"seed\":7,\"rows\":[");
+  for (s = 0; s < 40; ++s) {
+    for (t = 0; t < 16; ++t) {
+      int right = (t % 8) >= (s % 5) ? 1 : 0;
+      used += (size_t)snprintf(rows + used, sizeof rows - used, "%s[\"s%d\",\"%s\",%d]",
+                               (s || t) ? "," : "", s, t < 8 ? "skill_a" : "skill_b", right);
+    }
+  }
+  used += (size_t)snprintf(rows + used, sizeof rows - used, "]}");
+  CHECK(used < sizeof rows);
+  CHECK(tc_bkt_fit(&out, rows, used, count_progress, NULL) == TC_OK);
+  CHECK(contains(out, "\"skills\":2"));
+  CHECK(contains(out, "\"responses\":640"));
+  CHECK(contains(out, "\"kind\":\"bkt\""));
+  CHECK(progress_calls >= 1);
+  CHECK(tc_bkt_model_check(&got, strstr(out, "\"model\":") + 8,
+                           strlen(strstr(out, "\"model\":") + 8) - 1, "skill_a") == TC_OK);
+  CHECK(got.p_guess + got.p_slip < 1.0);
+  CHECK(tc_bkt_model_check(NULL, strstr(out, "\"model\":") + 8,
+                           strlen(strstr(out, "\"model\":") + 8) - 1, "skill_z") == TC_ENOTFOUND);
+  tc_free(out);
+
+  CHECK(tc_bkt_fit(&out, rows, used, cancel_at_first, NULL) == TC_EUSER);
+  CHECK(contains(tc_last_error(), "cancelled"));
+  CHECK(out == NULL);
+  CHECK(tc_bkt_fit(&out, JSON("{\"rows\":[[\"s1\",\"k\",2]]}"), NULL, NULL) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "fit request.rows[0][2]: must be 0 or 1"));
+  CHECK(tc_bkt_fit(&out, JSON("{\"rows\":[[\"s1\",\"k\",1]],\"restarts\":0}"), NULL, NULL) ==
+        TC_EINVAL);
+  CHECK(contains(tc_last_error(), "fit request.restarts: 0 is outside 1..1000"));
+  CHECK(tc_bkt_fit(&out, JSON("{\"train_csv\":\"/no/such.csv\"}"), NULL, NULL) == TC_ENOTFOUND);
+  CHECK(tc_bkt_fit(&out, JSON("{\"rows\":[],\"restart\":1}"), NULL, NULL) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "fit request.restart: unknown field"));
+  CHECK(tc_bkt_model_check(NULL, JSON("{\"schema_version\":1}"), NULL) == TC_EINVAL);
+}
+
 int main(void) {
   test_version();
   test_domain();
   test_store();
   test_sqlite_store();
+  test_tracing();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }

@@ -118,5 +118,10 @@ struct CrossValidation {
 };
 CrossValidation cross_validate(const Dataset &d, int folds, const FitOptions &opts);
 
+// The report of a fit as JSON (schema_version 1): timing, counts, held-out
+// and cross-validated metrics when given, and the model.
+std::string fit_report_json(const FitReport &r, const BktModel &m, const Dataset &train,
+                            const FitOptions &o, const Metrics *test, const CrossValidation *cv);
+
 }  // namespace v0
 }  // namespace tutorcore
