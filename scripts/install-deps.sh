@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages tutorcore builds and tests with.
 set -euo pipefail
 packages=(build-essential cmake pkg-config binutils python3
-          libsqlite3-dev libsimdjson-dev libfmt-dev doctest-dev)
+          libsqlite3-dev libsimdjson-dev libfmt-dev libeigen3-dev doctest-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")

@@ -12,6 +12,7 @@ namespace cli {
 int run_validate(const std::vector<std::string> &args);
 int run_demo(const std::vector<std::string> &args);
 int run_fit(const std::vector<std::string> &args);
+int run_irt(const std::vector<std::string> &args);
 
 // Finds "--name value" in args; returns false when absent. Throws
 // std::invalid_argument when the value is missing.

@@ -46,6 +46,9 @@ const char *const kUsage =
     "      [--model-out FILE] [--user-col C]\n"
     "      [--skill-col C] [--correct-col C] [--order-col C]\n"
     "                             fit BKT per skill; held-out and cross-validated metrics\n"
+    "  irt FILE.csv [--patterns] [--model rasch|1pl|2pl] [--user-col C] [--item-col C]\n"
+    "      [--correct-col C] [--json]\n"
+    "                             calibrate items by marginal maximum likelihood\n"
     "  version                    print the library version\n";
 }
 
@@ -60,6 +63,7 @@ int main(int argc, char **argv) {
     if (cmd == "validate") return tutorcore::cli::run_validate(args);
     if (cmd == "demo") return tutorcore::cli::run_demo(args);
     if (cmd == "fit") return tutorcore::cli::run_fit(args);
+    if (cmd == "irt") return tutorcore::cli::run_irt(args);
     if (cmd == "version" || cmd == "--version") {
       fmt::print("tutorcore {}\n", TC_VERSION_STRING);
       return 0;

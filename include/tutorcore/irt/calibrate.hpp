@@ -1,0 +1,73 @@
+// Joint calibration of a whole response matrix by marginal maximum likelihood
+// (Bock-Aitkin EM over a quadrature grid, theta ~ N(0, 1)). The E-step is two
+// sparse-by-dense matrix products (Eigen), so sparse data with many items
+// (every student answers a few) stays cheap.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tutorcore/irt/irt.hpp"
+
+namespace tutorcore {
+inline namespace v0 {
+
+// Sparse answers: (person, item, right) triples and a weight per person
+// (a response pattern's frequency; 1 for raw data).
+struct ResponseMatrix {
+  struct Entry {
+    uint32_t person, item;
+    uint8_t correct;
+  };
+  std::vector<Entry> entries;
+  std::vector<double> weight;  // per person
+  std::vector<std::string> item_ids;
+  size_t persons() const { return weight.size(); }
+  size_t items() const { return item_ids.size(); }
+};
+
+// A CSV of 0/1 item columns, one row per person or response pattern, with an
+// optional frequency column named Freq or freq (as R's LSAT data). Empty
+// cells are unanswered. Throws Error(invalid) naming the line and column.
+ResponseMatrix load_pattern_csv(const std::string &path);
+
+// Long rows (person, item, right); a repeated (person, item) keeps the first.
+struct ItemResponse {
+  std::string person, item;
+  bool correct = false;
+};
+ResponseMatrix response_matrix_from_rows(const std::vector<ItemResponse> &rows);
+
+enum class IrtModel {
+  rasch,         // a = 1 for every item
+  common_slope,  // one estimated slope for all items (= Rasch with free latent sd)
+  two_pl,        // a slope per item
+};
+
+struct MmlOptions {
+  IrtModel model = IrtModel::two_pl;
+  int quadrature_points = 61;  // equally spaced on [-range, range]
+  double range = 6.0;
+  int max_iterations = 2000;
+  double tolerance = 1e-7;  // on the marginal log-likelihood
+  double max_slope = 8.0;
+  double ridge =
+      0.0;  // optional N(0, 1/ridge) penalty on intercepts (items with all right or all wrong)
+};
+
+struct MmlResult {
+  std::vector<IrtItem> items;      // (a, b) form
+  std::vector<double> intercepts;  // d = -a b, the slope-intercept form
+  double latent_variance = 1.0;    // for common_slope: the slope squared (Rasch form)
+  double log_likelihood = 0.0;
+  int iterations = 0;
+  bool converged = false;
+  double seconds = 0.0;
+};
+
+// Throws Error(invalid) for an empty matrix or bad options.
+MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts = {});
+
+}  // namespace v0
+}  // namespace tutorcore
