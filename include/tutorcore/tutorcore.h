@@ -439,6 +439,31 @@ TC_API tc_status tc_bkt_fit(char **out_json, const char *request_json, size_t le
 TC_API tc_status tc_bkt_model_check(tc_bkt_params *out, const char *model_json, size_t len,
                                     const char *skill);
 
+/* ---------------------------------------------------------------------- */
+/* Item response theory (tc_irt_*)                                         */
+/* ---------------------------------------------------------------------- */
+/**
+ * @brief P(right) under the 2PL model: 1 / (1 + exp(-a (theta - b))); a = 1 is Rasch.
+ * The hot path: no allocation, no status.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API double tc_irt_probability(double theta, double a, double b);
+
+/**
+ * @brief Fisher information a^2 P (1 - P) of a 2PL item at theta.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API double tc_irt_information(double theta, double a, double b);
+
+/**
+ * @brief Ability from a mastery estimate: theta = logit(m), m kept in [1e-6, 1 - 1e-6].
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API double tc_irt_theta_from_mastery(double mastery);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

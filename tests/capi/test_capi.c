@@ -291,12 +291,20 @@ static void test_tracing(void) {
   CHECK(tc_bkt_model_check(NULL, JSON("{\"schema_version\":1}"), NULL) == TC_EINVAL);
 }
 
+static void test_irt(void) {
+  CHECK(fabs(tc_irt_probability(0.5, 1.5, 0.5) - 0.5) < 1e-12);
+  CHECK(fabs(tc_irt_information(0.5, 1.5, 0.5) - 1.5 * 1.5 * 0.25) < 1e-12);
+  CHECK(fabs(tc_irt_theta_from_mastery(0.5)) < 1e-12);
+  CHECK(tc_irt_theta_from_mastery(1.0) < 14.0); /* clamped, finite */
+}
+
 int main(void) {
   test_version();
   test_domain();
   test_store();
   test_sqlite_store();
   test_tracing();
+  test_irt();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
