@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "logistic_newton.hpp"
 #include "tutorcore/common/error.hpp"
 #include "tutorcore/irt/irt.hpp"
 
@@ -87,35 +88,13 @@ IrtItem calibrate_item(const std::vector<double> &thetas, const std::vector<uint
                             "per answer, at least one",
                             thetas.size(), correct.size()));
   }
-  // Newton on (a, b) in slope-intercept form (a, d = -a b), which is concave.
+  // Newton on (a, b) in slope-intercept form (a, d = -a b), which is
+  // concave: each student is one node with one answer.
+  std::vector<double> r(correct.begin(), correct.end());
   double a = start.a, d = -start.a * start.b;
-  for (int it = 0; it < 100; ++it) {
-    double ga = 0, gd = 0, haa = 0, had = 0, hdd = 0;
-    for (size_t i = 0; i < thetas.size(); ++i) {
-      double p = 1.0 / (1.0 + std::exp(-(a * thetas[i] + d)));
-      double r = (correct[i] ? 1.0 : 0.0) - p, w = p * (1 - p);
-      ga += r * thetas[i];
-      gd += r;
-      haa += w * thetas[i] * thetas[i];
-      had += w * thetas[i];
-      hdd += w;
-    }
-    double sa = 0, sd = 0;
-    if (two_pl) {
-      double det = haa * hdd - had * had;
-      if (det <= 1e-12) break;
-      sa = (hdd * ga - had * gd) / det;
-      sd = (haa * gd - had * ga) / det;
-    } else {
-      if (hdd <= 1e-12) break;
-      sd = gd / hdd;
-    }
-    sa = std::clamp(sa, -1.0, 1.0);
-    sd = std::clamp(sd, -2.0, 2.0);
-    a = std::clamp(a + sa, 0.05, 8.0);
-    d = std::clamp(d + sd, -20.0, 20.0);
-    if (std::fabs(sa) < 1e-9 && std::fabs(sd) < 1e-9) break;
-  }
+  NewtonLimits lim;
+  lim.steps = 100;
+  logistic_newton(thetas.data(), r.data(), nullptr, thetas.size(), two_pl, lim, &a, &d);
   return IrtItem{a, -d / a};
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "logistic_newton.hpp"
 #include "tutorcore/common/error.hpp"
 #include "tutorcore/irt/calibrate.hpp"
 
@@ -21,39 +22,6 @@ namespace {
 using SpMat = Eigen::SparseMatrix<double, Eigen::RowMajor>;
 // Row-major: in sparse x dense products each nonzero adds one contiguous row.
 using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-// One item's M-step: Newton on the expected complete-data log-likelihood
-// sum_q r_q log P(x_q) + (n_q - r_q) log(1 - P(x_q)), P = sigmoid(a x + d).
-void newton_item(const Eigen::VectorXd &x, const Eigen::VectorXd &r, const Eigen::VectorXd &n,
-                 bool slope, double max_slope, double ridge, int steps, double *a, double *d) {
-  for (int it = 0; it < steps; ++it) {
-    double ga = 0, gd = -ridge * *d, haa = 0, had = 0, hdd = ridge;
-    for (Eigen::Index q = 0; q < x.size(); ++q) {
-      double p = 1.0 / (1.0 + std::exp(-(*a * x[q] + *d)));
-      double res = r[q] - n[q] * p, w = n[q] * p * (1 - p);
-      ga += res * x[q];
-      gd += res;
-      haa += w * x[q] * x[q];
-      had += w * x[q];
-      hdd += w;
-    }
-    double sa = 0, sd;
-    if (slope) {
-      double det = haa * hdd - had * had;
-      if (det <= 1e-12) break;
-      sa = (hdd * ga - had * gd) / det;
-      sd = (haa * gd - had * ga) / det;
-    } else {
-      if (hdd <= 1e-12) break;
-      sd = gd / hdd;
-    }
-    sa = std::clamp(sa, -0.5, 0.5);
-    sd = std::clamp(sd, -2.0, 2.0);
-    *a = std::clamp(*a + sa, 0.01, max_slope);
-    *d = std::clamp(*d + sd, -30.0, 30.0);
-    if (std::fabs(sa) < 1e-10 && std::fabs(sd) < 1e-10) break;
-  }
-}
 
 }  // namespace
 
@@ -230,11 +198,15 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
     // split over threads. Warm-started from the previous iteration, a few
     // Newton steps per EM iteration suffice (a generalised EM step).
     const bool slope = opts.model == IrtModel::two_pl;
-    const int steps = it <= 2 ? 25 : 3;
+    NewtonLimits lim;
+    lim.steps = it <= 2 ? 25 : 3;
+    lim.max_slope = opts.max_slope;
+    lim.ridge = opts.ridge;
     auto items = [&](Eigen::Index from, Eigen::Index to) {
       for (Eigen::Index j = from; j < to; ++j) {
-        newton_item(x, rjq.row(j).transpose(), njq.row(j).transpose(), slope, opts.max_slope,
-                    opts.ridge, steps, &a[j], &d[j]);
+        // Rows of the row-major count matrices are contiguous.
+        logistic_newton(x.data(), rjq.row(j).data(), njq.row(j).data(), static_cast<size_t>(Q),
+                        slope, lim, &a[j], &d[j]);
       }
     };
     {
