@@ -3,12 +3,15 @@
 #include <simdjson.h>
 
 #include "capi_internal.hpp"
+#include "request_json.hpp"
 #include "tutorcore/common/json_read.hpp"
 #include "tutorcore/common/json_writer.hpp"
 #include "tutorcore/storage/ledger.hpp"
 #include "tutorcore/storage/sqlite_store.hpp"
 
 using namespace tutorcore;
+using capi::reject_unknown_fields;
+using capi::request_object;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
@@ -48,22 +51,6 @@ bool int_field(object o, std::string_view key, const std::string &where, int64_t
   return true;
 }
 
-void reject_unknown_fields(object o, std::initializer_list<std::string_view> known,
-                           const std::string &where) {
-  for (auto [k, v] : o) {
-    bool ok = false;
-    for (auto n : known)
-      ok = ok || k == n;
-    if (!ok) {
-      std::string list;
-      for (auto n : known)
-        list += (list.empty() ? "" : ", ") + std::string(n);
-      throw Error(Errc::invalid,
-                  fmt::format("{}.{}: unknown field; expected one of {}", where, k, list));
-    }
-  }
-}
-
 Event event_from_json(element el, const std::string &where) {
   object o;
   if (el.get_object().get(o))
@@ -94,22 +81,6 @@ Event event_from_json(element el, const std::string &where) {
 
 std::string c_str_field(const char *s) {
   return s ? std::string(s) : std::string();
-}
-
-element parse(simdjson::dom::parser &p, const char *json, size_t len, const char *what) {
-  capi::require(json, what);
-  return parse_json_or_throw(p, std::string_view(json, len), what);
-}
-
-// A request document: a JSON object with only the `known` fields.
-object request_object(simdjson::dom::parser &p, const char *json, size_t len, const char *what,
-                      std::initializer_list<std::string_view> known) {
-  object o;
-  if (parse(p, json, len, what).get_object().get(o)) {
-    throw Error(Errc::invalid, fmt::format("{}: must be a JSON object", what));
-  }
-  reject_unknown_fields(o, known, what);
-  return o;
 }
 
 }  // namespace
@@ -216,7 +187,7 @@ tc_status tc_store_append_json(char **out_json, tc_store *store, const char *jso
   return capi::guarded([&] {
     capi::require(store, "store");
     simdjson::dom::parser p;
-    element root = parse(p, json, len, "events JSON");
+    element root = capi::parse_request(p, json, len, "events JSON");
     std::vector<Event> batch;
     if (root.type() == element_type::ARRAY) {
       size_t i = 0;

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "capi_internal.hpp"
+#include "request_json.hpp"
 #include "tutorcore/common/json_read.hpp"
 #include "tutorcore/tracing/fit.hpp"
 
@@ -90,18 +91,10 @@ tc_status tc_bkt_fit(char **out_json, const char *request_json, size_t len, tc_p
     capi::require(out_json, "out_json");
     capi::require(request_json, "request_json");
     simdjson::dom::parser p;
-    element root = parse_json_or_throw(p, std::string_view(request_json, len), "fit request");
-    object o;
-    if (root.get_object().get(o)) throw Error(Errc::invalid, "fit request: must be a JSON object");
-    for (auto [k, v] : o) {
-      static const char *const known[] = {
-          "train_csv", "rows", "test_csv", "columns",   "forgets",  "restarts", "max_iterations",
-          "tolerance", "seed", "threads",  "max_guess", "max_slip", "folds"};
-      bool ok = false;
-      for (const char *n : known)
-        ok = ok || k == n;
-      if (!ok) bad(std::string(k), "unknown field");
-    }
+    object o = capi::request_object(
+        p, request_json, len, "fit request",
+        {"train_csv", "rows", "test_csv", "columns", "forgets", "restarts", "max_iterations",
+         "tolerance", "seed", "threads", "max_guess", "max_slip", "folds"});
     CsvColumns cols;
     object c;
     if (!o.at_key("columns").get(c)) {

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
-#include <thread>
 
 #include "cli.hpp"
 #include "tutorcore/tracing/fit.hpp"
@@ -99,13 +98,9 @@ int run_fit(const std::vector<std::string> &args) {
   opts.progress = std::ref(bar);
   FitReport report = fit_bkt(train, opts);
   BktModel model = model_from_fit(report, opts.forgets);
-  double ns =
-      report.response_iterations > 0
-          ? report.seconds * 1e9 / static_cast<double>(report.response_iterations) *
-                static_cast<double>(std::max(
-                    1, opts.threads > 0 ? opts.threads
-                                        : static_cast<int>(std::thread::hardware_concurrency())))
-          : 0.0;
+  double ns = report.response_iterations > 0 ? report.seconds * 1e9 * report.threads /
+                                                   static_cast<double>(report.response_iterations)
+                                             : 0.0;
 
   Metrics test;
   if (has_test) test = evaluate(model, load_csv(test_path, cols));

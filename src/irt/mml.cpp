@@ -7,11 +7,11 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "logistic_newton.hpp"
+#include "tutorcore/common/csv.hpp"
 #include "tutorcore/common/error.hpp"
 #include "tutorcore/irt/calibrate.hpp"
 
@@ -47,14 +47,11 @@ ResponseMatrix load_pattern_csv(const std::string &path) {
   std::string line;
   auto split = [](const std::string &l) {
     std::vector<std::string> f;
-    std::stringstream ss(l);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) {
+    csv_split(l, &f);
+    for (std::string &cell : f) {
       while (!cell.empty() && (cell.back() == '\r' || cell.back() == ' '))
         cell.pop_back();
-      f.push_back(cell);
     }
-    if (!l.empty() && l.back() == ',') f.emplace_back();
     return f;
   };
   if (!std::getline(in, line))

@@ -46,10 +46,7 @@ std::vector<AppendOutcome> Ledger::append(std::vector<Event> &events) {
   }
   if (contiguous) {
     for (size_t i = 0; i < events.size(); ++i) {
-      if (out[i].inserted) {
-        views_.apply(events[i], inputs[i]);
-        ++since_checkpoint_;
-      }
+      if (out[i].inserted) fold_locked(events[i], inputs[i]);
     }
     store_->external_change();  // our own commit is now accounted for
   } else {
@@ -126,13 +123,13 @@ void Ledger::catch_up_locked() {
   EventQuery q;
   q.after_id = views_.through_id();
   store_->read(q, [&](const Event &e) {
-    fold_locked(e);
+    fold_locked(e, read_view_input(e));
     return true;
   });
 }
 
-void Ledger::fold_locked(const Event &e) {
-  views_.apply(e);
+void Ledger::fold_locked(const Event &e, const ViewInput &in) {
+  views_.apply(e, in);
   ++since_checkpoint_;
 }
 

@@ -9,58 +9,12 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "tutorcore/common/csv.hpp"
 #include "tutorcore/common/error.hpp"
 
 namespace tutorcore {
 inline namespace v0 {
 namespace {
-
-// Splits one CSV line into fields (RFC 4180 quotes, no embedded newlines).
-// `fields` keeps its capacity from line to line.
-void split_csv(std::string_view line, std::vector<std::string> *fields) {
-  size_t n = 0;
-  auto next = [&]() -> std::string & {
-    if (n == fields->size()) fields->emplace_back();
-    std::string &f = (*fields)[n++];
-    f.clear();
-    return f;
-  };
-  size_t i = 0;
-  for (;;) {
-    std::string &f = next();
-    if (i < line.size() && line[i] == '"') {
-      for (++i; i < line.size(); ++i) {
-        if (line[i] != '"') {
-          f.push_back(line[i]);
-        } else if (i + 1 < line.size() && line[i + 1] == '"') {
-          f.push_back('"');
-          ++i;
-        } else {
-          ++i;
-          break;
-        }
-      }
-      while (i < line.size() && line[i] != ',')
-        ++i;
-    } else {
-      size_t end = line.find(',', i);
-      if (end == std::string_view::npos) end = line.size();
-      f.assign(line.substr(i, end - i));
-      i = end;
-    }
-    if (i >= line.size()) break;
-    ++i;  // the comma
-  }
-  fields->resize(n);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' '))
-    s.remove_suffix(1);
-  while (!s.empty() && s.front() == ' ')
-    s.remove_prefix(1);
-  return s;
-}
 
 struct Row {
   uint32_t student, skill;
@@ -131,15 +85,15 @@ Dataset load_csv(const std::string &path, const CsvColumns &cols) {
   std::string_view line;
   if (!next_line(&line))
     throw Error(Errc::invalid, fmt::format("{}: the file is empty; expected a header line", path));
-  split_csv(trim(line), &fields);
+  csv_split(csv_trim(line), &fields);
   auto column = [&](const std::string &name, bool required) -> int {
     for (size_t i = 0; i < fields.size(); ++i) {
-      if (trim(fields[i]) == name) return static_cast<int>(i);
+      if (csv_trim(fields[i]) == name) return static_cast<int>(i);
     }
     if (required) {
       std::string have;
       for (const auto &f : fields)
-        have += (have.empty() ? "" : ", ") + std::string(trim(f));
+        have += (have.empty() ? "" : ", ") + std::string(csv_trim(f));
       throw Error(Errc::invalid,
                   fmt::format("{}: line 1: no column '{}' (the header has: {}); name it "
                               "with the matching --*-col option",
@@ -156,14 +110,14 @@ Dataset load_csv(const std::string &path, const CsvColumns &cols) {
   std::vector<std::string> students, skills;
   std::vector<Row> rows;
   while (next_line(&line)) {
-    line = trim(line);
+    line = csv_trim(line);
     if (line.empty()) continue;
-    split_csv(line, &fields);
+    csv_split(line, &fields);
     if (static_cast<int>(fields.size()) <= needed) {
       throw Error(Errc::invalid, fmt::format("{}: line {}: {} fields; the header has at least {}",
                                              path, line_no, fields.size(), needed + 1));
     }
-    std::string_view corr = trim(fields[static_cast<size_t>(c_correct)]);
+    std::string_view corr = csv_trim(fields[static_cast<size_t>(c_correct)]);
     uint8_t correct;
     if (corr == "1" || corr == "1.0" || corr == "true") {
       correct = 1;
@@ -173,15 +127,15 @@ Dataset load_csv(const std::string &path, const CsvColumns &cols) {
       throw Error(Errc::invalid, fmt::format("{}: line {}: column '{}' is '{}'; it must be 0 or 1",
                                              path, line_no, cols.correct, corr));
     }
-    std::string_view user = trim(fields[static_cast<size_t>(c_user)]);
-    std::string_view skill = trim(fields[static_cast<size_t>(c_skill)]);
+    std::string_view user = csv_trim(fields[static_cast<size_t>(c_user)]);
+    std::string_view skill = csv_trim(fields[static_cast<size_t>(c_skill)]);
     if (user.empty() || skill.empty()) {
       throw Error(Errc::invalid, fmt::format("{}: line {}: column '{}' is empty", path, line_no,
                                              user.empty() ? cols.user : cols.skill));
     }
     double order = static_cast<double>(rows.size());
     if (c_order >= 0) {
-      std::string_view o = trim(fields[static_cast<size_t>(c_order)]);
+      std::string_view o = csv_trim(fields[static_cast<size_t>(c_order)]);
       auto [p, ec] = std::from_chars(o.data(), o.data() + o.size(), order);
       if (ec != std::errc() || p != o.data() + o.size()) {
         throw Error(Errc::invalid,

@@ -69,7 +69,9 @@ void check_options(const FitOptions &o) {
   }
 }
 
-Metrics metrics_of(const Predictions &pred) {
+}  // namespace
+
+Metrics score(const Predictions &pred) {
   Metrics m;
   m.responses = pred.p.size();
   if (m.responses == 0) return m;
@@ -88,8 +90,6 @@ Metrics metrics_of(const Predictions &pred) {
   m.auc = roc_auc(pred.p, pred.y);
   return m;
 }
-
-}  // namespace
 
 FitReport fit_bkt(const Dataset &d, const FitOptions &opts) {
   check_options(opts);
@@ -152,6 +152,7 @@ FitReport fit_bkt(const Dataset &d, const FitOptions &opts) {
   for (auto &t : pool)
     t.join();
   report.cancelled = cancel;
+  report.threads = threads;
   report.response_iterations = visits;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
@@ -218,13 +219,9 @@ Predictions predict(const BktModel &m, const Dataset &test, size_t *unseen_skill
   return out;
 }
 
-Metrics score(const Predictions &pred) {
-  return metrics_of(pred);
-}
-
 Metrics evaluate(const BktModel &m, const Dataset &test) {
   size_t unseen = 0;
-  Metrics r = metrics_of(predict(m, test, &unseen));
+  Metrics r = score(predict(m, test, &unseen));
   r.unseen_skills = unseen;
   return r;
 }
@@ -284,7 +281,7 @@ CrossValidation cross_validate(const Dataset &d, int folds, const FitOptions &op
     BktModel m = model_from_fit(fit_bkt(train, o), opts.forgets);
     size_t unseen = 0;
     Predictions p = predict(m, test, &unseen);
-    Metrics fm = metrics_of(p);
+    Metrics fm = score(p);
     fm.unseen_skills = unseen;
     cvr.per_fold.push_back(fm);
     pooled.p.insert(pooled.p.end(), p.p.begin(), p.p.end());
@@ -292,7 +289,7 @@ CrossValidation cross_validate(const Dataset &d, int folds, const FitOptions &op
     if (opts.progress && !opts.progress(static_cast<size_t>(f + 1), static_cast<size_t>(folds)))
       break;
   }
-  cvr.pooled = metrics_of(pooled);
+  cvr.pooled = score(pooled);
   return cvr;
 }
 

@@ -63,7 +63,7 @@ class Ledger {
 
  private:
   void catch_up_locked();
-  void fold_locked(const Event &e);
+  void fold_locked(const Event &e, const ViewInput &in);
   void deliver(std::unique_lock<std::mutex> &lock);
 
   std::mutex mu_;

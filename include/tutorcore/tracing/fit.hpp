@@ -54,6 +54,7 @@ struct FitReport {
   std::vector<SkillFit> skills;  // in the dataset's skill order
   double seconds = 0.0;
   int64_t response_iterations = 0;  // sum over skills, restarts and iterations of answers visited
+  int threads = 0;                  // worker threads the fit ran on
   bool cancelled = false;
 };
 
