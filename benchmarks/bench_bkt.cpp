@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -20,14 +22,90 @@
 
 using namespace tutorcore;
 
+namespace {
+
+std::vector<std::string> fields(const std::string &line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, ',')) {
+    if (!f.empty() && f.back() == '\r') f.pop_back();
+    if (!f.empty()) out.push_back(f);
+  }
+  return out;
+}
+
+// AKT's assist2009_pid folds (4-line format: user, problems, skills,
+// correctness) as rows with the problem as the item.
+std::vector<ResponseRow> load_pid_folds(const std::string &dir, std::initializer_list<int> folds) {
+  std::vector<ResponseRow> rows;
+  for (int f : folds) {
+    std::ifstream in(fmt::format("{}/fold{}.csv", dir, f));
+    std::string user, problems, skills, correct;
+    while (std::getline(in, user) && std::getline(in, problems) && std::getline(in, skills) &&
+           std::getline(in, correct)) {
+      std::string u = fields(user).at(0);
+      auto p = fields(problems), k = fields(skills), c = fields(correct);
+      for (size_t i = 0; i < p.size() && i < k.size() && i < c.size(); ++i)
+        rows.emplace_back(u, k[i], c[i] == "1", p[i]);
+    }
+  }
+  return rows;
+}
+
+// Plain BKT against the per-item variants on problem-level data: folds 1-4
+// train, fold 5 is held out.
+void variants_on_problems(const std::string &root, int restarts) {
+  std::string dir = root + "/assist2009_pid";
+  if (!std::filesystem::exists(dir + "/fold5.csv")) {
+    fmt::print("\nvariants: skipped, {} has no fold5.csv\n", dir);
+    return;
+  }
+  Dataset train = dataset_from_rows(load_pid_folds(dir, {1, 2, 3, 4}));
+  Dataset test = dataset_from_rows(load_pid_folds(dir, {5}));
+  fmt::print(
+      "\nvariants on assist2009_pid (problem = item; folds 1-4 train {} answers, fold 5 test {} "
+      "answers):\n",
+      train.responses, test.responses);
+  fmt::print("  {:<34} {:>9} {:>8} {:>8} {:>14}\n", "model", "fit s", "AUC", "RMSE",
+             "test log-lik");
+  struct Variant {
+    const char *name;
+    bool gs, learn, forgets;
+    double pseudo;
+  };
+  for (Variant v :
+       {Variant{"BKT", false, false, false, 0}, Variant{"BKT+forgets", false, false, true, 0},
+        Variant{"multigs", true, false, false, 0},
+        Variant{"multigs, 5 pseudo-answers", true, false, false, 5},
+        Variant{"multilearn, 5 pseudo-answers", false, true, false, 5},
+        Variant{"multigs+forgets, 5 pseudo-answers", true, false, true, 5}}) {
+    FitOptions o;
+    o.restarts = restarts;
+    o.multigs = v.gs;
+    o.multilearn = v.learn;
+    o.forgets = v.forgets;
+    o.variant_pseudo_count = v.pseudo;
+    FitReport r = fit_bkt(train, o);
+    Metrics m = evaluate(model_from_fit(r, v.forgets), test);
+    fmt::print("  {:<34} {:>9.3f} {:>8.4f} {:>8.4f} {:>14.1f}\n", v.name, r.seconds, m.auc, m.rmse,
+               m.log_likelihood);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char **argv) {
   const char *env = std::getenv("TUTORCORE_DATA");
-  std::string dir =
-      std::string(env && *env ? env : TUTORCORE_SOURCE_DIR "/../shared/data") + "/assist2009_dkt";
+  std::string root = env && *env ? env : TUTORCORE_SOURCE_DIR "/../shared/data";
+  std::string dir = root + "/assist2009_dkt";
   int restarts = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--data") dir = argv[i + 1];
+    if (a == "--data") {
+      root = argv[i + 1];
+      dir = root + "/assist2009_dkt";
+    }
     if (a == "--restarts") restarts = std::atoi(argv[i + 1]);
   }
   if (!std::filesystem::exists(dir + "/train_long.csv")) {
@@ -82,5 +160,6 @@ int main(int argc, char **argv) {
       "\ntargets: fit under {:.1f} s (20x pyBKT); held-out AUC >= 0.76 plain, >= 0.83 with "
       "forgetting\n",
       pybkt_s / 20);
+  variants_on_problems(root, restarts);
   return 0;
 }

@@ -2,8 +2,11 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <unordered_map>
 
 #include "capi_internal.hpp"
 #include "request_json.hpp"
@@ -11,6 +14,12 @@
 #include "tutorcore/tracing/fit.hpp"
 
 using namespace tutorcore;
+
+struct tc_bkt_model {
+  BktModel model;
+  std::unordered_map<std::string, size_t> skill_index;
+};
+
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
@@ -55,7 +64,8 @@ Dataset rows_dataset(simdjson::dom::array rows) {
   for (element r : rows) {
     std::string where = fmt::format("rows[{}]", i++);
     simdjson::dom::array a;
-    if (r.get_array().get(a) || a.size() != 3) bad(where, "must be [student, skill, 0 or 1]");
+    if (r.get_array().get(a) || a.size() < 3 || a.size() > 5)
+      bad(where, "must be [student, skill, 0 or 1, item?, group?]");
     std::string_view student, skill;
     int64_t correct = -1;
     if (a.at(0).get_string().get(student) || student.empty())
@@ -64,7 +74,13 @@ Dataset rows_dataset(simdjson::dom::array rows) {
       bad(where + "[1]", "must be a non-empty string");
     if (a.at(2).get_int64().get(correct) || (correct != 0 && correct != 1))
       bad(where + "[2]", "must be 0 or 1");
-    out.push_back({std::string(student), std::string(skill), correct == 1});
+    std::string_view item, group;
+    if (a.size() > 3 && (a.at(3).get_string().get(item) || item.empty()))
+      bad(where + "[3]", "the item must be a non-empty string");
+    if (a.size() > 4 && (a.at(4).get_string().get(group) || group.empty()))
+      bad(where + "[4]", "the group must be a non-empty string");
+    out.push_back({std::string(student), std::string(skill), correct == 1, std::string(item),
+                   std::string(group)});
   }
   if (out.empty()) bad("rows", "is empty");
   return dataset_from_rows(out);
@@ -94,22 +110,30 @@ tc_status tc_bkt_fit(char **out_json, const char *request_json, size_t len, tc_p
     object o = capi::request_object(
         p, request_json, len, "fit request",
         {"train_csv", "rows", "test_csv", "columns", "forgets", "restarts", "max_iterations",
-         "tolerance", "seed", "threads", "max_guess", "max_slip", "folds"});
+         "tolerance", "seed", "threads", "max_guess", "max_slip", "folds", "multigs", "multilearn",
+         "multiprior", "variant_pseudo_count"});
     CsvColumns cols;
     object c;
     if (!o.at_key("columns").get(c)) {
       for (auto [key, slot] : {std::pair<const char *, std::string *>{"user", &cols.user},
                                {"skill", &cols.skill},
                                {"correct", &cols.correct},
-                               {"order", &cols.order}}) {
+                               {"order", &cols.order},
+                               {"item", &cols.item},
+                               {"group", &cols.group}}) {
         std::string v = req_string(c, key, false);
         if (!v.empty()) *slot = v;
       }
     }
     FitOptions opts;
     element e;
-    if (!o.at_key("forgets").get(e) && e.get_bool().get(opts.forgets))
-      bad("forgets", "must be true or false");
+    for (auto [key, slot] : {std::pair<const char *, bool *>{"forgets", &opts.forgets},
+                             {"multigs", &opts.multigs},
+                             {"multilearn", &opts.multilearn},
+                             {"multiprior", &opts.multiprior}}) {
+      if (!o.at_key(key).get(e) && e.get_bool().get(*slot)) bad(key, "must be true or false");
+    }
+    req_number(o, "variant_pseudo_count", &opts.variant_pseudo_count, 0, 1e6);
     req_number(o, "restarts", &opts.restarts, 1, 1000);
     req_number(o, "max_iterations", &opts.max_iterations, 1, 100000);
     req_number(o, "tolerance", &opts.tolerance, 1e-12, 1e6);
@@ -170,6 +194,67 @@ tc_status tc_bkt_model_check(tc_bkt_params *out, const char *model_json, size_t 
       *out = {b.p_init, b.p_learn, b.p_guess, b.p_slip, b.p_forget};
     }
   });
+}
+
+tc_status tc_bkt_model_load(tc_bkt_model **out, const char *model_json, size_t len) {
+  if (out) *out = nullptr;
+  return capi::guarded([&] {
+    capi::require(out, "out");
+    capi::require(model_json, "model_json");
+    auto m = std::make_unique<tc_bkt_model>();
+    m->model = model_from_json(std::string(model_json, len));
+    for (size_t k = 0; k < m->model.skills.size(); ++k)
+      m->skill_index.emplace(m->model.skills[k], k);
+    *out = m.release();
+  });
+}
+
+tc_status tc_bkt_model_params(const tc_bkt_model *model, const char *skill, const char *item,
+                              const char *group, tc_bkt_params *out) {
+  return capi::guarded([&] {
+    capi::require(model, "model");
+    capi::require(skill, "skill");
+    capi::require(out, "out");
+    auto it = model->skill_index.find(skill);
+    if (it == model->skill_index.end())
+      throw Error(Errc::not_found, fmt::format("BKT model: no skill '{}'", skill));
+    const size_t k = it->second;
+    BktParams b = model->model.params[k];
+    if (k < model->model.variants.size()) {
+      const BktVariant &v = model->model.variants[k];
+      b = v.resolve(b, item ? v.find_item(item) : -1, group ? v.find_group(group) : -1);
+    }
+    *out = {b.p_init, b.p_learn, b.p_guess, b.p_slip, b.p_forget};
+  });
+}
+
+void tc_bkt_model_free(tc_bkt_model *model) {
+  delete model;
+}
+
+double tc_bkt_predict_multi(const double *p_known, const tc_bkt_params *params, size_t n,
+                            int rule) {
+  constexpr size_t kStack = 16;
+  if (!p_known || !params || n == 0 || rule < 0 || rule > 2)
+    return std::numeric_limits<double>::quiet_NaN();
+  // tc_bkt_params and BktParams share a layout only by convention; convert
+  // in chunks on the stack so the hot path allocates nothing.
+  const auto r = static_cast<SkillCombine>(rule);
+  double acc = r == SkillCombine::mean ? 0.0 : 1.0;
+  for (size_t base = 0; base < n; base += kStack) {
+    BktParams b[kStack];
+    const size_t m = std::min(kStack, n - base);
+    for (size_t i = 0; i < m; ++i)
+      b[i] = from_c(params[base + i]);
+    double part = bkt_predict_multi(p_known + base, b, m, r);
+    if (r == SkillCombine::product)
+      acc *= part;
+    else if (r == SkillCombine::min)
+      acc = std::min(acc, part);
+    else
+      acc += part * static_cast<double>(m);
+  }
+  return r == SkillCombine::mean ? acc / static_cast<double>(n) : acc;
 }
 
 }  // extern "C"

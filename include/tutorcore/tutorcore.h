@@ -408,11 +408,15 @@ typedef int (*tc_progress_callback)(uint64_t done, uint64_t total, void *userdat
 
 /**
  * @brief Fits BKT per skill by EM and reports held-out metrics.
- * The request is {"train_csv": path | "rows": [[student, skill, 0|1], ...],
- * "test_csv"?: path, "columns"?: {"user","skill","correct","order"},
- * "forgets"?: bool, "restarts"?: 5, "max_iterations"?: 100, "tolerance"?:
- * 1e-3, "seed"?: 42, "threads"?: 0, "max_guess"?: 0.3, "max_slip"?: 0.3,
- * "folds"?: 0}. Rows are in each student's answer order.
+ * The request is {"train_csv": path | "rows": [[student, skill, 0|1,
+ * item?, group?], ...], "test_csv"?: path, "columns"?: {"user","skill",
+ * "correct","order","item","group"}, "forgets"?: bool, "restarts"?: 5,
+ * "max_iterations"?: 100, "tolerance"?: 1e-3, "seed"?: 42, "threads"?: 0,
+ * "max_guess"?: 0.3, "max_slip"?: 0.3, "folds"?: 0, "multigs"?: false,
+ * "multilearn"?: false, "multiprior"?: false, "variant_pseudo_count"?: 0}.
+ * Rows are in each student's answer order. multigs (guess and slip per
+ * item) and multilearn (learn and forget per item) need an item per answer,
+ * multiprior (prior per group) a group per student.
  * @param[out] out_json the report: {"schema_version":1,"fit_seconds",
  * "skills","responses","test_auc"?,"test_rmse"?,"cross_validation"?,
  * "model":{...}}; the model is also a valid input of tc_bkt_model_check.
@@ -438,6 +442,59 @@ TC_API tc_status tc_bkt_fit(char **out_json, const char *request_json, size_t le
  */
 TC_API tc_status tc_bkt_model_check(tc_bkt_params *out, const char *model_json, size_t len,
                                     const char *skill);
+
+/** A loaded BKT model (opaque); immutable once loaded. */
+typedef struct tc_bkt_model tc_bkt_model;
+
+/**
+ * @brief Loads a BKT model document (as tc_bkt_fit or `tutorcore fit
+ * --model-out` write it) for repeated parameter lookups.
+ * @param[out] out the model; *out is NULL on failure.
+ * @return TC_OK; TC_EINVAL naming the JSON path; TC_EVERSION for a newer schema.
+ * Ownership: release *out with tc_bkt_model_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_bkt_model_load(tc_bkt_model **out, const char *model_json, size_t len);
+
+/**
+ * @brief The parameters for one answer: the skill's, with the per-item guess,
+ * slip, learn and forget and the per-group prior of a variant model where it
+ * has them. An item or group the model does not know takes the skill's
+ * (answer-weighted) base values.
+ * @param[in] item, group names, or NULL.
+ * @return TC_OK; TC_ENOTFOUND when the model has no such skill; TC_EINVAL
+ * for NULL model, skill or out.
+ * Thread safety: any thread, concurrently on one model.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_bkt_model_params(const tc_bkt_model *model, const char *skill,
+                                     const char *item, const char *group, tc_bkt_params *out);
+
+/**
+ * @brief Releases a model; NULL is a no-op.
+ * Thread safety: not while another thread uses the model.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API void tc_bkt_model_free(tc_bkt_model *model);
+
+/** How the skills of an item tagged with several combine into P(right). */
+typedef enum tc_skill_combine {
+  TC_COMBINE_PRODUCT = 0, /**< every skill is needed: the product (default) */
+  TC_COMBINE_MIN = 1,     /**< the weakest skill decides */
+  TC_COMBINE_MEAN = 2     /**< the mean of the skills' predictions */
+} tc_skill_combine;
+
+/**
+ * @brief P(right) for an item tagged with n skills, from each skill's
+ * P(known) and parameters. Update each skill with tc_bkt_update afterwards.
+ * The hot path: no allocation, no status. Returns NaN for NULL arrays, n = 0
+ * or an unknown rule.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API double tc_bkt_predict_multi(const double *p_known, const tc_bkt_params *params, size_t n,
+                                   int rule);
 
 /* ---------------------------------------------------------------------- */
 /* Item response theory (tc_irt_*)                                         */

@@ -47,6 +47,25 @@ struct ProgressBar {
   }
 };
 
+// Per-item and per-group parameters under a skill's row, the first few.
+void print_variant(const BktVariant &v) {
+  constexpr size_t kShown = 8;
+  for (size_t i = 0; i < v.items.size() && i < kShown; ++i) {
+    fmt::print("    item {:<23.23}", v.items[i]);
+    if (!v.guess.empty()) fmt::print(" guess {:.4f} slip {:.4f}", v.guess[i], v.slip[i]);
+    if (!v.learn.empty()) fmt::print(" learn {:.4f} forget {:.4f}", v.learn[i], v.forget[i]);
+    fmt::print("\n");
+  }
+  if (v.items.size() > kShown)
+    fmt::print("    ... {} more items (--json or --model-out has them all)\n",
+               v.items.size() - kShown);
+  for (size_t g = 0; g < v.groups.size() && g < kShown; ++g)
+    fmt::print("    group {:<22.22} prior {:.4f}\n", v.groups[g], v.init[g]);
+  if (v.groups.size() > kShown)
+    fmt::print("    ... {} more groups (--json or --model-out has them all)\n",
+               v.groups.size() - kShown);
+}
+
 }  // namespace
 
 int run_fit(const std::vector<std::string> &args) {
@@ -55,7 +74,8 @@ int run_fit(const std::vector<std::string> &args) {
         "usage: tutorcore fit TRAIN.csv [--test TEST.csv] [--forgets] [--restarts N] [--seed S] "
         "[--folds K] [--threads N] [--max-iter N] [--max-guess G] [--max-slip S] [--json] "
         "[--model-out FILE] [--user-col C] "
-        "[--skill-col C] [--correct-col C] [--order-col C]");
+        "[--skill-col C] [--correct-col C] [--order-col C] [--multigs] [--multilearn] "
+        "[--multiprior] [--item-col C] [--group-col C] [--pseudo-count N]");
   }
   CsvColumns cols;
   option(args, "--user-col", &cols.user);
@@ -64,6 +84,14 @@ int run_fit(const std::vector<std::string> &args) {
   option(args, "--order-col", &cols.order);
   FitOptions opts;
   opts.forgets = flag(args, "--forgets");
+  opts.multigs = flag(args, "--multigs");
+  opts.multilearn = flag(args, "--multilearn");
+  opts.multiprior = flag(args, "--multiprior");
+  // pyBKT's default item column for the per-item variants.
+  if (!option(args, "--item-col", &cols.item) && (opts.multigs || opts.multilearn))
+    cols.item = "template_id";
+  if (!option(args, "--group-col", &cols.group) && opts.multiprior)
+    throw std::invalid_argument("--multiprior needs --group-col C: the column naming each group");
   opts.restarts = int_option(args, "--restarts", opts.restarts, 1, 1000);
   opts.max_iterations = int_option(args, "--max-iter", opts.max_iterations, 1, 100000);
   opts.threads = int_option(args, "--threads", 0, 0, 1024);
@@ -76,12 +104,13 @@ int run_fit(const std::vector<std::string> &args) {
     }
   }
   for (auto [name, slot] : {std::pair<const char *, double *>{"--max-guess", &opts.max_guess},
-                            {"--max-slip", &opts.max_slip}}) {
+                            {"--max-slip", &opts.max_slip},
+                            {"--pseudo-count", &opts.variant_pseudo_count}}) {
     if (!option(args, name, &v)) continue;
     try {
       *slot = std::stod(v);
     } catch (...) {
-      throw std::invalid_argument(std::string(name) + " " + v + ": expected a number in (0, 1)");
+      throw std::invalid_argument(std::string(name) + " " + v + ": expected a number");
     }
   }
   int folds = int_option(args, "--folds", 0, 0, 100);
@@ -142,6 +171,7 @@ int run_fit(const std::vector<std::string> &args) {
                    ? fmt::format("  at bound:{}{}", f.guess_at_bound ? " guess" : "",
                                  f.slip_at_bound ? " slip" : "")
                    : "");
+    print_variant(f.variant);
   }
   if (flagged)
     fmt::print("\n{} skills reached the guess or slip bound (see the flags above)\n", flagged);

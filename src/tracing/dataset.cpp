@@ -16,15 +16,37 @@ namespace tutorcore {
 inline namespace v0 {
 namespace {
 
+constexpr uint32_t kNone = UINT32_MAX;
+
 struct Row {
-  uint32_t student, skill;
-  double order;
-  uint32_t line;
-  uint8_t correct;
+  uint32_t student = 0, skill = 0;
+  double order = 0;
+  uint32_t item = kNone, group = kNone;  // global name indices
+  uint8_t correct = 0;
 };
 
+// Interns names to dense indices.
+struct Names {
+  std::unordered_map<std::string, uint32_t> index;
+  std::vector<std::string> names;
+  uint32_t add(std::string_view name) {
+    auto [it, added] = index.try_emplace(std::string(name), static_cast<uint32_t>(names.size()));
+    if (added) names.emplace_back(name);
+    return it->second;
+  }
+};
+
+// Maps a global name index to this skill's own dense index.
+uint32_t local_index(std::unordered_map<uint32_t, uint32_t> &map, std::vector<std::string> &names,
+                     uint32_t global, const std::vector<std::string> &global_names) {
+  auto [it, added] = map.try_emplace(global, static_cast<uint32_t>(names.size()));
+  if (added) names.push_back(global_names[global]);
+  return it->second;
+}
+
 Dataset build(std::vector<Row> &rows, std::vector<std::string> students,
-              std::vector<std::string> skills) {
+              std::vector<std::string> skills, const std::vector<std::string> &items = {},
+              const std::vector<std::string> &groups = {}) {
   // Per skill, per student, in answer order: sort once by (skill, student, order).
   std::stable_sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {
     if (a.skill != b.skill) return a.skill < b.skill;
@@ -36,15 +58,20 @@ Dataset build(std::vector<Row> &rows, std::vector<std::string> students,
   d.skills.resize(skills.size());
   for (size_t k = 0; k < skills.size(); ++k)
     d.skills[k].skill = std::move(skills[k]);
+  std::vector<std::unordered_map<uint32_t, uint32_t>> item_ix(items.empty() ? 0 : skills.size()),
+      group_ix(groups.empty() ? 0 : skills.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    SkillSequences &s = d.skills[rows[i].skill];
-    bool new_seq =
-        i == 0 || rows[i - 1].skill != rows[i].skill || rows[i - 1].student != rows[i].student;
+    const Row &r = rows[i];
+    SkillSequences &s = d.skills[r.skill];
+    bool new_seq = i == 0 || rows[i - 1].skill != r.skill || rows[i - 1].student != r.student;
     if (new_seq) {
       s.starts.push_back(static_cast<uint32_t>(s.correct.size()));
-      s.student.push_back(rows[i].student);
+      s.student.push_back(r.student);
+      if (!groups.empty())
+        s.group.push_back(local_index(group_ix[r.skill], s.groups, r.group, groups));
     }
-    s.correct.push_back(rows[i].correct);
+    s.correct.push_back(r.correct);
+    if (!items.empty()) s.item.push_back(local_index(item_ix[r.skill], s.items, r.item, items));
   }
   for (auto &s : d.skills)
     s.starts.push_back(static_cast<uint32_t>(s.correct.size()));
@@ -104,11 +131,20 @@ Dataset load_csv(const std::string &path, const CsvColumns &cols) {
   int c_user = column(cols.user, true), c_skill = column(cols.skill, true),
       c_correct = column(cols.correct, true);
   int c_order = column(cols.order, false);
-  int needed = std::max({c_user, c_skill, c_correct, c_order});
+  int c_item = cols.item.empty() ? -1 : column(cols.item, true);
+  int c_group = cols.group.empty() ? -1 : column(cols.group, true);
+  int needed = std::max({c_user, c_skill, c_correct, c_order, c_item, c_group});
 
-  std::unordered_map<std::string, uint32_t> student_ix, skill_ix;
-  std::vector<std::string> students, skills;
+  Names student_names, skill_names, item_names, group_names;
   std::vector<Row> rows;
+  // The item and group columns must hold a value in every row.
+  auto name_at = [&](int c, const std::string &col, Names *names) {
+    std::string_view v = csv_trim(fields[static_cast<size_t>(c)]);
+    if (v.empty())
+      throw Error(Errc::invalid,
+                  fmt::format("{}: line {}: column '{}' is empty", path, line_no, col));
+    return names->add(v);
+  };
   while (next_line(&line)) {
     line = csv_trim(line);
     if (line.empty()) continue;
@@ -143,34 +179,48 @@ Dataset load_csv(const std::string &path, const CsvColumns &cols) {
                                 line_no, cols.order, o));
       }
     }
-    auto [su, s_new] =
-        student_ix.try_emplace(std::string(user), static_cast<uint32_t>(students.size()));
-    if (s_new) students.emplace_back(user);
-    auto [sk, k_new] =
-        skill_ix.try_emplace(std::string(skill), static_cast<uint32_t>(skills.size()));
-    if (k_new) skills.emplace_back(skill);
-    rows.push_back({su->second, sk->second, order, static_cast<uint32_t>(line_no), correct});
+    Row r;
+    r.student = student_names.add(user);
+    r.skill = skill_names.add(skill);
+    r.order = order;
+    r.correct = correct;
+    if (c_item >= 0) r.item = name_at(c_item, cols.item, &item_names);
+    if (c_group >= 0) r.group = name_at(c_group, cols.group, &group_names);
+    rows.push_back(r);
   }
   if (rows.empty())
     throw Error(Errc::invalid, fmt::format("{}: no data rows after the header", path));
-  return build(rows, std::move(students), std::move(skills));
+  return build(rows, std::move(student_names.names), std::move(skill_names.names), item_names.names,
+               group_names.names);
 }
 
 Dataset dataset_from_rows(const std::vector<ResponseRow> &in) {
-  std::unordered_map<std::string, uint32_t> student_ix, skill_ix;
-  std::vector<std::string> students, skills;
+  Names student_names, skill_names, item_names, group_names;
+  bool items = false, groups = false;
+  for (const auto &r : in) {
+    items |= !r.item.empty();
+    groups |= !r.group.empty();
+  }
   std::vector<Row> rows;
   rows.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
-    auto [su, s_new] =
-        student_ix.try_emplace(in[i].student, static_cast<uint32_t>(students.size()));
-    if (s_new) students.push_back(in[i].student);
-    auto [sk, k_new] = skill_ix.try_emplace(in[i].skill, static_cast<uint32_t>(skills.size()));
-    if (k_new) skills.push_back(in[i].skill);
-    rows.push_back(
-        {su->second, sk->second, static_cast<double>(i), 0, static_cast<uint8_t>(in[i].correct)});
+    Row r;
+    r.student = student_names.add(in[i].student);
+    r.skill = skill_names.add(in[i].skill);
+    r.order = static_cast<double>(i);
+    r.correct = in[i].correct;
+    auto name = [&](const std::string &v, const char *what, Names *names) {
+      if (v.empty())
+        throw Error(Errc::invalid,
+                    fmt::format("row {}: {} is empty while other rows have one", i, what));
+      return names->add(v);
+    };
+    if (items) r.item = name(in[i].item, "item", &item_names);
+    if (groups) r.group = name(in[i].group, "group", &group_names);
+    rows.push_back(r);
   }
-  return build(rows, std::move(students), std::move(skills));
+  return build(rows, std::move(student_names.names), std::move(skill_names.names), item_names.names,
+               group_names.names);
 }
 
 Dataset subset_students(const Dataset &d, const std::function<bool(uint32_t)> &keep) {
@@ -181,12 +231,19 @@ Dataset subset_students(const Dataset &d, const std::function<bool(uint32_t)> &k
     const SkillSequences &s = d.skills[k];
     SkillSequences &o = out.skills[k];
     o.skill = s.skill;
+    // Item and group names are kept whole, so indices stay valid.
+    o.items = s.items;
+    o.groups = s.groups;
     for (size_t q = 0; q < s.sequences(); ++q) {
       if (!keep(s.student[q])) continue;
       o.starts.push_back(static_cast<uint32_t>(o.correct.size()));
       o.student.push_back(s.student[q]);
+      if (s.has_groups()) o.group.push_back(s.group[q]);
       o.correct.insert(o.correct.end(), s.correct.begin() + s.starts[q],
                        s.correct.begin() + s.starts[q + 1]);
+      if (s.has_items()) {
+        o.item.insert(o.item.end(), s.item.begin() + s.starts[q], s.item.begin() + s.starts[q + 1]);
+      }
     }
     o.starts.push_back(static_cast<uint32_t>(o.correct.size()));
     out.responses += o.correct.size();

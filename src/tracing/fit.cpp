@@ -12,6 +12,7 @@
 #include <mutex>
 #include <numeric>
 #include <thread>
+#include <unordered_map>
 
 #include "tutorcore/common/error.hpp"
 
@@ -47,6 +48,20 @@ BktParams random_start(uint64_t seed, size_t skill, int restart, const FitOption
   return b;
 }
 
+// For each name of `data`, its index in `model` (-1 when absent).
+void name_map(const std::vector<std::string> &model, const std::vector<std::string> &data,
+              std::vector<int64_t> *out) {
+  std::unordered_map<std::string_view, int64_t> index;
+  index.reserve(model.size());
+  for (size_t i = 0; i < model.size(); ++i)
+    index.emplace(model[i], static_cast<int64_t>(i));
+  out->assign(data.size(), -1);
+  for (size_t i = 0; i < data.size(); ++i) {
+    auto it = index.find(data[i]);
+    if (it != index.end()) (*out)[i] = it->second;
+  }
+}
+
 void check_options(const FitOptions &o) {
   auto bad = [](const std::string &m) { throw Error(Errc::invalid, "fit options: " + m); };
   if (o.restarts < 1 || o.restarts > 1000)
@@ -62,6 +77,8 @@ void check_options(const FitOptions &o) {
     bad("max_guess must lie in (min_probability, 1)");
   if (!(o.max_slip > o.min_probability && o.max_slip < 1))
     bad("max_slip must lie in (min_probability, 1)");
+  if (!(o.variant_pseudo_count >= 0 && o.variant_pseudo_count <= 1e6))
+    bad("variant_pseudo_count must lie in 0..1e6");
   if (o.max_guess + o.max_slip >= 1) {
     bad(fmt::format(
         "max_guess + max_slip = {} allows guess + slip >= 1, where a wrong answer raises mastery",
@@ -93,6 +110,21 @@ Metrics score(const Predictions &pred) {
 
 FitReport fit_bkt(const Dataset &d, const FitOptions &opts) {
   check_options(opts);
+  // Checked here: the workers must not throw.
+  const bool variants = has_variants(opts);
+  for (const SkillSequences &s : d.skills) {
+    if ((opts.multigs || opts.multilearn) && !s.has_items()) {
+      throw Error(Errc::invalid,
+                  fmt::format("fit options: {} needs an item per answer, and the data has none "
+                              "(name the item column)",
+                              opts.multigs ? "multigs" : "multilearn"));
+    }
+    if (opts.multiprior && !s.has_groups()) {
+      throw Error(Errc::invalid,
+                  "fit options: multiprior needs a group per student, and the data has none "
+                  "(name the group column)");
+    }
+  }
   auto t0 = std::chrono::steady_clock::now();
   FitReport report;
   report.skills.resize(d.skills.size());
@@ -114,7 +146,16 @@ FitReport fit_bkt(const Dataset &d, const FitOptions &opts) {
         std::vector<BktParams> starts;
         for (int r = 0; r < opts.restarts; ++r)
           starts.push_back(random_start(opts.seed, k, r, opts));
-        for (SkillFit &f : fit_skill_restarts(s, starts, opts)) {
+        std::vector<SkillFit> fits;
+        if (variants) {
+          for (size_t r = 0; r < starts.size(); ++r) {
+            fits.push_back(fit_skill_variant(s, starts[r], opts));
+            fits.back().best_restart = static_cast<int>(r);
+          }
+        } else {
+          fits = fit_skill_restarts(s, starts, opts);
+        }
+        for (SkillFit &f : fits) {
           v += static_cast<int64_t>(f.iterations) * static_cast<int64_t>(s.responses());
           if (!have || f.log_likelihood > best.log_likelihood) {
             best = std::move(f);
@@ -187,10 +228,14 @@ BktParams BktModel::fallback() const {
 BktModel model_from_fit(const FitReport &r, bool forgets) {
   BktModel m;
   m.forgets = forgets;
+  bool variants = false;
+  for (const auto &f : r.skills)
+    variants |= !f.variant.empty();
   for (const auto &f : r.skills) {
     if (f.responses == 0) continue;
     m.skills.push_back(f.skill);
     m.params.push_back(f.params);
+    if (variants) m.variants.push_back(f.variant);
   }
   m.fits = r.skills;
   return m;
@@ -202,16 +247,37 @@ Predictions predict(const BktModel &m, const Dataset &test, size_t *unseen_skill
   out.y.reserve(test.responses);
   size_t unseen = 0;
   const BktParams fallback = m.fallback();
+  std::vector<int64_t> item_map, group_map;
   for (const SkillSequences &s : test.skills) {
     int64_t k = m.find(s.skill);
     if (k < 0) ++unseen;
     const BktParams &b = k < 0 ? fallback : m.params[static_cast<size_t>(k)];
+    const BktVariant *v =
+        k >= 0 && !m.variants.empty() ? &m.variants[static_cast<size_t>(k)] : nullptr;
+    if (v && v->empty()) v = nullptr;
+    if (!v) {
+      for (size_t q = 0; q < s.sequences(); ++q) {
+        double p = b.p_init;
+        for (uint32_t t = s.starts[q]; t < s.starts[q + 1]; ++t) {
+          out.p.push_back(bkt_predict(p, b));
+          out.y.push_back(s.correct[t]);
+          p = bkt_update(p, s.correct[t] != 0, b);
+        }
+      }
+      continue;
+    }
+    // The test data's item and group indices, in the model's numbering
+    // (-1: not in the model, which then uses the skill's base parameters).
+    name_map(v->items, s.items, &item_map);
+    name_map(v->groups, s.groups, &group_map);
     for (size_t q = 0; q < s.sequences(); ++q) {
-      double p = b.p_init;
+      int64_t g = s.has_groups() ? group_map[s.group[q]] : -1;
+      double p = v->resolve(b, -1, g).p_init;
       for (uint32_t t = s.starts[q]; t < s.starts[q + 1]; ++t) {
-        out.p.push_back(bkt_predict(p, b));
+        const BktParams bt = v->resolve(b, s.has_items() ? item_map[s.item[t]] : -1, g);
+        out.p.push_back(bkt_predict(p, bt));
         out.y.push_back(s.correct[t]);
-        p = bkt_update(p, s.correct[t] != 0, b);
+        p = bkt_update(p, s.correct[t] != 0, bt);
       }
     }
   }

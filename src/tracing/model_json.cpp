@@ -15,7 +15,94 @@ inline namespace v0 {
 
 namespace {
 constexpr int64_t kModelSchema = 1;
+
+// Per-item and per-group parameters, only the fields of the variants in use.
+void write_variant(JsonWriter &w, const BktVariant &v) {
+  if (!v.items.empty()) {
+    w.key("items").begin_array();
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      w.begin_object().field("item", v.items[i]);
+      if (!v.guess.empty()) w.field("p_guess", v.guess[i]).field("p_slip", v.slip[i]);
+      if (!v.learn.empty()) w.field("p_learn", v.learn[i]).field("p_forget", v.forget[i]);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  if (!v.groups.empty()) {
+    w.key("groups").begin_array();
+    for (size_t g = 0; g < v.groups.size(); ++g)
+      w.begin_object().field("group", v.groups[g]).field("p_init", v.init[g]).end_object();
+    w.end_array();
+  }
 }
+
+[[noreturn]] void bad(const std::string &path, const std::string &msg) {
+  throw Error(Errc::invalid, fmt::format("BKT model: {}: {}", path, msg));
+}
+
+double probability(simdjson::dom::object o, const std::string &base, const char *key) {
+  double v;
+  if (o[key].get_double().get(v)) bad(path_key(base, key), "missing or not a number");
+  if (!(v >= 0.0 && v <= 1.0)) bad(path_key(base, key), fmt::format("{} is not a probability", v));
+  return v;
+}
+
+// Reads "items" and "groups" of one skill; all entries of a list carry the
+// same fields, and guess + slip stays below 1 for every item.
+BktVariant read_variant(simdjson::dom::object s, const std::string &base) {
+  BktVariant v;
+  simdjson::dom::array items;
+  if (s["items"].get_array().get(items) == simdjson::SUCCESS) {
+    size_t i = 0;
+    for (simdjson::dom::element e : items) {
+      std::string p = path_index(base + ".items", i);
+      simdjson::dom::object it;
+      if (e.get_object().get(it)) bad(p, "must be an object");
+      std::string_view name;
+      if (it["item"].get_string().get(name) || name.empty())
+        bad(p + ".item", "missing or not a non-empty string");
+      for (auto field : it) {
+        std::string_view k = field.key;
+        if (k != "item" && k != "p_guess" && k != "p_slip" && k != "p_learn" && k != "p_forget")
+          bad(path_key(p, k), "unknown field");
+      }
+      bool gs = it["p_guess"].error() != simdjson::NO_SUCH_FIELD;
+      bool lf = it["p_learn"].error() != simdjson::NO_SUCH_FIELD;
+      if (i == 0 && !gs && !lf) bad(p, "has neither p_guess/p_slip nor p_learn/p_forget");
+      if (i > 0 && (gs != !v.guess.empty() || lf != !v.learn.empty()))
+        bad(p, "has other fields than the first item");
+      v.items.emplace_back(name);
+      if (gs) {
+        v.guess.push_back(probability(it, p, "p_guess"));
+        v.slip.push_back(probability(it, p, "p_slip"));
+        if (v.guess.back() + v.slip.back() >= 1.0)
+          bad(p, "p_guess + p_slip is not below 1 (a wrong answer would raise mastery)");
+      }
+      if (lf) {
+        v.learn.push_back(probability(it, p, "p_learn"));
+        v.forget.push_back(probability(it, p, "p_forget"));
+      }
+      ++i;
+    }
+  }
+  simdjson::dom::array groups;
+  if (s["groups"].get_array().get(groups) == simdjson::SUCCESS) {
+    size_t g = 0;
+    for (simdjson::dom::element e : groups) {
+      std::string p = path_index(base + ".groups", g++);
+      simdjson::dom::object go;
+      if (e.get_object().get(go)) bad(p, "must be an object");
+      std::string_view name;
+      if (go["group"].get_string().get(name) || name.empty())
+        bad(p + ".group", "missing or not a non-empty string");
+      v.groups.emplace_back(name);
+      v.init.push_back(probability(go, p, "p_init"));
+    }
+  }
+  return v;
+}
+
+}  // namespace
 
 std::string model_to_json(const BktModel &m) {
   JsonWriter w;
@@ -37,6 +124,7 @@ std::string model_to_json(const BktModel &m) {
       w.field("guess_at_bound", f.guess_at_bound).field("slip_at_bound", f.slip_at_bound);
       w.end_object();
     }
+    if (i < m.variants.size()) write_variant(w, m.variants[i]);
     w.end_object();
   }
   w.end_array().end_object();
@@ -46,9 +134,6 @@ std::string model_to_json(const BktModel &m) {
 BktModel model_from_json(const std::string &json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root = parse_json_or_throw(parser, json, "BKT model");
-  auto bad = [](const std::string &path, const std::string &msg) {
-    throw Error(Errc::invalid, fmt::format("BKT model: {}: {}", path, msg));
-  };
   simdjson::dom::object o;
   if (root.get_object().get(o)) bad("(top)", "must be a JSON object");
   int64_t version = 0;
@@ -67,6 +152,8 @@ BktModel model_from_json(const std::string &json) {
   if (o["forgets"].get_bool().get(m.forgets)) bad("forgets", "missing or not a boolean");
   simdjson::dom::array skills;
   if (o["skills"].get_array().get(skills)) bad("skills", "missing or not an array");
+  std::vector<BktVariant> variants;
+  bool any_variant = false;
   size_t i = 0;
   for (simdjson::dom::element e : skills) {
     std::string base = path_index("skills", i++);
@@ -81,11 +168,7 @@ BktModel model_from_json(const std::string &json) {
                              {"p_guess", &b.p_guess},
                              {"p_slip", &b.p_slip},
                              {"p_forget", &b.p_forget}}) {
-      double v;
-      if (s[key].get_double().get(v)) bad(path_key(base, key), "missing or not a number");
-      if (!(v >= 0.0 && v <= 1.0))
-        bad(path_key(base, key), fmt::format("{} is not a probability", v));
-      *slot = v;
+      *slot = probability(s, base, key);
     }
     if (b.p_guess + b.p_slip >= 1.0) {
       bad(base,
@@ -96,7 +179,10 @@ BktModel model_from_json(const std::string &json) {
       bad(base + ".skill", fmt::format("skill '{}' appears twice", name));
     m.skills.emplace_back(name);
     m.params.push_back(b);
+    variants.push_back(read_variant(s, base));
+    any_variant |= !variants.back().empty();
   }
+  if (any_variant) m.variants = std::move(variants);
   return m;
 }
 

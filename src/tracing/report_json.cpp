@@ -26,6 +26,9 @@ std::string fit_report_json(const FitReport &r, const BktModel &m, const Dataset
   w.field("students", static_cast<int64_t>(train.students.size()));
   w.field("restarts", o.restarts)
       .field("forgets", o.forgets)
+      .field("multigs", o.multigs)
+      .field("multilearn", o.multilearn)
+      .field("multiprior", o.multiprior)
       .field("seed", static_cast<uint64_t>(o.seed));
   w.field("responses_per_second",
           r.seconds > 0 ? static_cast<double>(train.responses) / r.seconds : 0.0);

@@ -291,6 +291,65 @@ static void test_tracing(void) {
   CHECK(tc_bkt_model_check(NULL, JSON("{\"schema_version\":1}"), NULL) == TC_EINVAL);
 }
 
+static void test_tracing_variants(void) {
+  char rows[40000];
+  size_t used = 0;
+  int s, t;
+  char *out = NULL;
+  const char *model;
+  tc_bkt_model *m = NULL;
+  tc_bkt_params easy, hard, base, two[2];
+  double p[2] = {0.9, 0.5};
+
+  /* Item "e" is easy to guess, item "h" is not; students in two groups. */
+  used += (size_t)snprintf(rows + used, sizeof rows - used,
+                           "{\"restarts\":2,\"multigs\":true,\"multiprior\":true,\"rows\":[");
+  for (s = 0; s < 60; ++s) {
+    for (t = 0; t < 10; ++t) {
+      int easy_item = t % 2 == 0;
+      int right = easy_item ? (s + t) % 3 != 0 : (t > 5 && s % 2 == 0);
+      used += (size_t)snprintf(rows + used, sizeof rows - used,
+                               "%s[\"s%d\",\"k\",%d,\"%s\",\"%s\"]", (s || t) ? "," : "", s, right,
+                               easy_item ? "e" : "h", s % 2 ? "g1" : "g2");
+    }
+  }
+  used += (size_t)snprintf(rows + used, sizeof rows - used, "]}");
+  CHECK(used < sizeof rows);
+  CHECK(tc_bkt_fit(&out, rows, used, NULL, NULL) == TC_OK);
+  CHECK(contains(out, "\"items\":[{\"item\":"));
+  CHECK(contains(out, "\"groups\":[{\"group\":"));
+  model = strstr(out, "\"model\":") + 8;
+  CHECK(tc_bkt_model_load(&m, model, strlen(model) - 1) == TC_OK);
+  CHECK(tc_bkt_model_params(m, "k", "e", "g1", &easy) == TC_OK);
+  CHECK(tc_bkt_model_params(m, "k", "h", "g1", &hard) == TC_OK);
+  CHECK(tc_bkt_model_params(m, "k", NULL, NULL, &base) == TC_OK);
+  CHECK(easy.p_guess > hard.p_guess);
+  CHECK(easy.p_learn == hard.p_learn); /* multilearn off: one learn rate */
+  CHECK(tc_bkt_model_params(m, "k", "unknown item", NULL, &two[0]) == TC_OK);
+  CHECK(two[0].p_guess == base.p_guess);
+  CHECK(tc_bkt_model_params(m, "nope", NULL, NULL, &two[0]) == TC_ENOTFOUND);
+  CHECK(tc_bkt_model_params(NULL, "k", NULL, NULL, &two[0]) == TC_EINVAL);
+  tc_bkt_model_free(m);
+  tc_free(out);
+  CHECK(tc_bkt_model_load(&m, JSON("{\"schema_version\":99,\"kind\":\"bkt\"}")) == TC_EVERSION);
+  CHECK(m == NULL);
+
+  /* A two-skill item: the product of the per-skill predictions by default. */
+  two[0] = easy;
+  two[1] = hard;
+  CHECK(fabs(tc_bkt_predict_multi(p, two, 2, TC_COMBINE_PRODUCT) -
+             tc_bkt_predict(p[0], &two[0]) * tc_bkt_predict(p[1], &two[1])) < 1e-15);
+  CHECK(tc_bkt_predict_multi(p, two, 2, TC_COMBINE_MIN) <= tc_bkt_predict(p[1], &two[1]));
+  CHECK(isnan(tc_bkt_predict_multi(p, two, 0, TC_COMBINE_PRODUCT)));
+  CHECK(isnan(tc_bkt_predict_multi(p, two, 2, 7)));
+
+  CHECK(tc_bkt_fit(&out, JSON("{\"rows\":[[\"s1\",\"k\",1]],\"multigs\":true}"), NULL, NULL) ==
+        TC_EINVAL);
+  CHECK(contains(tc_last_error(), "multigs needs an item"));
+  CHECK(tc_bkt_fit(&out, JSON("{\"rows\":[[\"s1\",\"k\",1,\"\"]]}"), NULL, NULL) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "rows[0][3]"));
+}
+
 static void test_irt(void) {
   CHECK(fabs(tc_irt_probability(0.5, 1.5, 0.5) - 0.5) < 1e-12);
   CHECK(fabs(tc_irt_information(0.5, 1.5, 0.5) - 1.5 * 1.5 * 0.25) < 1e-12);
@@ -304,6 +363,7 @@ int main(void) {
   test_store();
   test_sqlite_store();
   test_tracing();
+  test_tracing_variants();
   test_irt();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;

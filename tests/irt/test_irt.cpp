@@ -113,6 +113,59 @@ TEST_CASE("selection picks the item a hand computation picks") {
   CHECK((a == 1 || a == 2 || a == 0 || a == 3));
 }
 
+TEST_CASE("Sympson-Hetter exposure control holds every item under r_max") {
+  // Three very informative items near theta 0 would be in almost every test.
+  std::vector<IrtItem> items;
+  for (int j = 0; j < 30; ++j) {
+    double a = j < 3 ? 3.0 : 0.8;
+    double b = j < 3 ? 0.1 * j : -2.0 + 4.0 * j / 29.0;
+    items.push_back({a, b});
+  }
+  ExposureOptions o;
+  o.r_max = 0.3;
+  o.test_length = 5;
+  o.examinees = 1000;
+  o.rounds = 25;
+  o.selection.rule = SelectionOptions::max_information;
+  ExposureCalibration c = calibrate_sympson_hetter(items, o);
+  CHECK(c.max_exposure_uncontrolled > 0.75);
+  CHECK(c.max_exposure < o.r_max + 0.05);
+  for (int j = 0; j < 3; ++j)
+    CHECK(c.k[static_cast<size_t>(j)] < 0.6);  // the popular items are throttled
+  double total = 0;
+  for (double e : c.exposure)
+    total += e;
+  CHECK(total == doctest::Approx(5.0));  // every test still has five items
+  // Same seed, same parameters.
+  ExposureCalibration again = calibrate_sympson_hetter(items, o);
+  CHECK(again.k == c.k);
+
+  // Selection with the parameters: the best item is refused about 1 - k of the time.
+  SelectionOptions s;
+  s.rule = SelectionOptions::max_information;
+  s.exposure = &c.k;
+  int best = 0, n = 4000;
+  int64_t top = select_item(0.05, items, {}, SelectionOptions{SelectionOptions::max_information});
+  for (int i = 0; i < n; ++i) {
+    s.seed = static_cast<uint64_t>(i);
+    best += select_item(0.05, items, {}, s) == top;
+  }
+  CHECK(static_cast<double>(best) / n ==
+        doctest::Approx(c.k[static_cast<size_t>(top)]).epsilon(0.0).scale(1).epsilon(0.03));
+  // Bad parameters are refused, naming the problem.
+  std::vector<double> short_k(3, 1.0);
+  s.exposure = &short_k;
+  CHECK_THROWS_WITH_AS(select_item(0.0, items, {}, s),
+                       "item selection: 3 exposure parameters for 30 items", Error);
+  std::vector<double> zero_k(30, 1.0);
+  zero_k[4] = 0.0;
+  s.exposure = &zero_k;
+  CHECK_THROWS_WITH_AS(select_item(0.0, items, {}, s),
+                       "item selection: exposure[4] = 0 is outside (0, 1]", Error);
+  o.r_max = 0.1;  // 5 items per test cannot stay under 0.1 with 30 items
+  CHECK_THROWS_AS(calibrate_sympson_hetter(items, o), Error);
+}
+
 TEST_CASE("joint calibration recovers simulated 2PL items") {
   std::mt19937_64 rng(17);
   std::vector<IrtItem> truth;

@@ -73,13 +73,40 @@ struct SelectionOptions {
   double p_target = 0.70;  // the seed's default target P(correct)
   // Randomesque exposure control: pick at random among the best k (1 = the best).
   int randomesque = 1;
-  uint64_t seed = 0;  // with randomesque > 1
+  // Sympson-Hetter exposure control (instead of randomesque): the chosen item
+  // is given only with probability exposure[i]; a refused item passes the
+  // turn to the next best, and the last candidate is always given. Parallel
+  // to items; calibrate_sympson_hetter computes it.
+  const std::vector<double> *exposure = nullptr;
+  uint64_t seed = 0;  // the draws of randomesque and Sympson-Hetter
 };
 
 // The index of the next item among items not in `seen` (flags parallel to
-// items), or -1 when every item was seen.
+// items), or -1 when every item was seen. Throws Error(invalid) when the
+// exposure vector does not match the items or is combined with randomesque.
 int64_t select_item(double theta, const std::vector<IrtItem> &items,
                     const std::vector<uint8_t> &seen, const SelectionOptions &opts);
+
+// Calibrating Sympson-Hetter exposure parameters by simulation: simulated
+// examinees (abilities drawn from N(0, 1), seeded) take fixed-length tests;
+// after each round, an item selected for more than r_max of the examinees
+// gets k = r_max / P(selected), others k = 1.
+struct ExposureOptions {
+  double r_max = 0.25;  // the highest exposure rate allowed
+  int test_length = 10;
+  int examinees = 2000;
+  int rounds = 20;
+  uint64_t seed = 42;
+  SelectionOptions selection;  // the rule the tests use (exposure and seed are set here)
+};
+struct ExposureCalibration {
+  std::vector<double> k;                   // the exposure parameters
+  std::vector<double> exposure;            // each item's rate of administration in the last round
+  double max_exposure = 0.0;               // in the last round
+  double max_exposure_uncontrolled = 0.0;  // in the first round (k = 1)
+};
+ExposureCalibration calibrate_sympson_hetter(const std::vector<IrtItem> &items,
+                                             const ExposureOptions &opts);
 
 }  // namespace v0
 }  // namespace tutorcore

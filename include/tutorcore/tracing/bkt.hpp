@@ -2,6 +2,8 @@
 // update. Pure functions on doubles; they allocate nothing.
 #pragma once
 
+#include <cstddef>
+
 namespace tutorcore {
 inline namespace v0 {
 
@@ -32,6 +34,26 @@ inline double bkt_update(double p, bool correct, const BktParams &b) {
   double denom = known + unknown;
   double post = denom > 0.0 ? known / denom : p;
   return post * (1.0 - b.p_forget) + (1.0 - post) * b.p_learn;
+}
+
+// How the skills of an item tagged with several combine into P(correct).
+// Values equal tc_skill_combine.
+enum class SkillCombine : int { product = 0, min = 1, mean = 2 };
+
+// P(correct) of an item tagged with n >= 1 skills: product (every skill is
+// needed), the weakest skill, or the mean of the per-skill predictions.
+inline double bkt_predict_multi(const double *p, const BktParams *b, size_t n, SkillCombine rule) {
+  double acc = rule == SkillCombine::product ? 1.0 : rule == SkillCombine::min ? 1.0 : 0.0;
+  for (size_t k = 0; k < n; ++k) {
+    double q = bkt_predict(p[k], b[k]);
+    if (rule == SkillCombine::product)
+      acc *= q;
+    else if (rule == SkillCombine::min)
+      acc = q < acc ? q : acc;
+    else
+      acc += q;
+  }
+  return rule == SkillCombine::mean && n > 0 ? acc / static_cast<double>(n) : acc;
 }
 
 }  // namespace v0

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tutorcore {
@@ -16,6 +17,16 @@ struct SkillSequences {
   std::vector<uint8_t> correct;   // every answer of this skill, sequence after sequence
   std::vector<uint32_t> starts;   // sequence k is [starts[k], starts[k+1]); size = sequences + 1
   std::vector<uint32_t> student;  // student index of each sequence
+  // Only with an item column (the per-item variants): the item of each
+  // answer, as an index into this skill's item names.
+  std::vector<uint32_t> item;
+  std::vector<std::string> items;
+  // Only with a group column (per-group priors): the group of each sequence
+  // (the column's value at its first answer), an index into `groups`.
+  std::vector<uint32_t> group;
+  std::vector<std::string> groups;
+  bool has_items() const { return !items.empty(); }
+  bool has_groups() const { return !groups.empty(); }
   size_t sequences() const { return student.size(); }
   size_t responses() const { return correct.size(); }
 };
@@ -33,6 +44,8 @@ struct CsvColumns {
   std::string skill = "skill_name";
   std::string correct = "correct";
   std::string order = "order_id";  // optional in the file; rows keep file order without it
+  std::string item;                // item of each answer (per-item variants); empty = not read
+  std::string group;               // group of each sequence (per-group priors); empty = not read
 };
 
 // Reads a long-format CSV (a header, then one row per answer). Answers are
@@ -44,8 +57,17 @@ Dataset load_csv(const std::string &path, const CsvColumns &cols = {});
 // Builds a dataset from in-memory rows (student, skill, correct) already in
 // each student's order.
 struct ResponseRow {
+  ResponseRow() = default;
+  ResponseRow(std::string student_, std::string skill_, bool correct_, std::string item_ = {},
+              std::string group_ = {})
+      : student(std::move(student_)),
+        skill(std::move(skill_)),
+        correct(correct_),
+        item(std::move(item_)),
+        group(std::move(group_)) {}
   std::string student, skill;
   bool correct = false;
+  std::string item, group;  // optional: empty in every row = no item (group) data
 };
 Dataset dataset_from_rows(const std::vector<ResponseRow> &rows);
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tutorcore/tracing/bkt.hpp"
@@ -33,13 +34,38 @@ struct FitOptions {
   double max_slip = 0.3;
   double min_probability = 1e-4;  // every parameter stays in [min, 1 - min]
   bool keep_trace = false;        // record the log-likelihood of every iteration
+  // pyBKT's model variants; each needs the matching column in the data.
+  bool multigs = false;     // guess and slip per item
+  bool multilearn = false;  // learn (and forget) per item: learning from the item just answered
+  bool multiprior = false;  // prior per group (the group column at a sequence's first answer)
+  // Pseudo-answers pulling each per-item (per-group) parameter toward the
+  // skill-wide value (a Beta prior, MAP-EM). 0 = plain maximum likelihood, as pyBKT.
+  double variant_pseudo_count = 0.0;
   // Called on the calling thread after each skill; return false to cancel.
   std::function<bool(size_t done, size_t total)> progress;
 };
 
+// The per-item and per-group parameters of the model variants. A vector is
+// empty when its variant is off; items and groups without data are left out
+// (they take the skill's base parameters).
+struct BktVariant {
+  std::vector<std::string> items;     // names of the entries of the per-item vectors
+  std::vector<double> guess, slip;    // multigs
+  std::vector<double> learn, forget;  // multilearn
+  std::vector<std::string> groups;
+  std::vector<double> init;  // multiprior, per group
+  bool empty() const { return items.empty() && groups.empty(); }
+  int64_t find_item(std::string_view name) const;   // -1 when absent
+  int64_t find_group(std::string_view name) const;  // -1 when absent
+  // The parameters for an answer to `item` by a student of `group` (-1 =
+  // unknown: the base parameters' value).
+  BktParams resolve(const BktParams &base, int64_t item, int64_t group) const;
+};
+
 struct SkillFit {
   std::string skill;
-  BktParams params;
+  BktParams params;  // with a variant: the answer-weighted means (for unseen items)
+  BktVariant variant;
   double log_likelihood = 0.0;  // of `params` on the skill's training answers
   int iterations = 0;           // EM iterations of the best restart
   int best_restart = 0;
@@ -69,12 +95,18 @@ std::vector<SkillFit> fit_skill_restarts(const SkillSequences &s,
                                          const FitOptions &opts);
 SkillFit fit_skill(const SkillSequences &s, const BktParams &start, const FitOptions &opts);
 
+// EM with the per-item and per-group variants (scalar; one start). Throws
+// Error(invalid) when a variant is on and the data lacks its column.
+SkillFit fit_skill_variant(const SkillSequences &s, const BktParams &start, const FitOptions &opts);
+bool has_variants(const FitOptions &o);
+
 // A fitted model: parameters per skill name.
 struct BktModel {
   bool forgets = false;
   std::vector<std::string> skills;
   std::vector<BktParams> params;
-  std::vector<SkillFit> fits;  // the fit report's rows, when the model came from a fit
+  std::vector<BktVariant> variants;  // per skill when the model has variants, else empty
+  std::vector<SkillFit> fits;        // the fit report's rows, when the model came from a fit
   int64_t find(const std::string &skill) const;
   // Parameters for a skill the model has not seen: the mean of the fitted ones.
   BktParams fallback() const;

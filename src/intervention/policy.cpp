@@ -1,0 +1,405 @@
+#include "tutorcore/intervention/policy.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tutorcore/common/error.hpp"
+
+namespace tutorcore {
+inline namespace v0 {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kPi = 3.14159265358979323846;
+
+void require(bool ok, const char *field, double value, const char *rule) {
+  if (!ok)
+    throw Error(Errc::invalid,
+                fmt::format("PolicyConfig.{} is {}; it must be {}", field, value, rule));
+}
+
+uint64_t splitmix64(uint64_t &state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
+
+// 8-point Gauss-Legendre on [-1, 1] and its integration matrix:
+// S[k][l] = integral from -1 to t_k of the l-th Lagrange basis polynomial, so
+// that sum_l S[k][l] f(t_l) integrates the interpolant of f up to node k.
+constexpr int kNodes = 8;
+struct GaussLegendre {
+  double t[kNodes], w[kNodes];
+  double S[kNodes][kNodes];
+};
+
+// P_0 .. P_{kNodes} at x by the three-term recurrence.
+void legendre(double x, double *p) {
+  p[0] = 1.0;
+  p[1] = x;
+  for (int n = 1; n < kNodes; ++n)
+    p[n + 1] = ((2 * n + 1) * x * p[n] - n * p[n - 1]) / (n + 1);
+}
+
+GaussLegendre make_gauss_legendre() {
+  GaussLegendre g{};
+  double p[kNodes + 1];
+  for (int i = 0; i < kNodes; ++i) {
+    double x = std::cos(kPi * (i + 0.75) / (kNodes + 0.5));
+    double dp = 0.0;
+    for (int it = 0; it < 100; ++it) {
+      legendre(x, p);
+      dp = kNodes * (x * p[kNodes] - p[kNodes - 1]) / (x * x - 1.0);
+      double dx = p[kNodes] / dp;
+      x -= dx;
+      if (std::fabs(dx) < 1e-16) break;
+    }
+    legendre(x, p);
+    dp = kNodes * (x * p[kNodes] - p[kNodes - 1]) / (x * x - 1.0);
+    g.t[i] = x;
+    g.w[i] = 2.0 / ((1.0 - x * x) * dp * dp);
+  }
+  // A Lagrange basis polynomial in Legendre terms has coefficients
+  // (2n+1)/2 w_l P_n(t_l) (the rule is exact at these degrees), and
+  // integral_{-1}^{x} P_n = (P_{n+1}(x) - P_{n-1}(x)) / (2n+1) for n >= 1.
+  double pk[kNodes + 1], pl[kNodes + 1];
+  for (int k = 0; k < kNodes; ++k) {
+    legendre(g.t[k], pk);
+    for (int l = 0; l < kNodes; ++l) {
+      legendre(g.t[l], pl);
+      double s = 0.5 * (g.t[k] + 1.0);
+      for (int n = 1; n < kNodes; ++n)
+        s += 0.5 * pl[n] * (pk[n + 1] - pk[n - 1]);
+      g.S[k][l] = g.w[l] * s;
+    }
+  }
+  return g;
+}
+
+const GaussLegendre &gauss_legendre() {
+  static const GaussLegendre g = make_gauss_legendre();
+  return g;
+}
+
+// x^(a-1) (1-x)^(b-1) at its mode, in logs, with 0 * log 0 = 0 (a, b >= 1).
+double log_kernel_at_mode(double a, double b) {
+  double mode = a + b > 2.0 ? (a - 1.0) / (a + b - 2.0) : 0.5;
+  double v = 0.0;
+  if (a > 1.0) v += (a - 1.0) * std::log(mode);
+  if (b > 1.0) v += (b - 1.0) * std::log1p(-mode);
+  return v;
+}
+
+// P(arm i's draw is the largest) for independent Betas; see choice_probabilities.
+void thompson_probabilities(const BetaParams *arms, int k, double *out) {
+  if (k == 1) {
+    out[0] = 1.0;
+    return;
+  }
+  const GaussLegendre &gl = gauss_legendre();
+  static constexpr double kSteps[] = {0, -1, 1, -2, 2, -4, 4, -8, 8, -16, 16, -32, 32};
+  constexpr int kSteps_n = sizeof(kSteps) / sizeof(kSteps[0]);
+  double cuts[2 + kSteps_n * kModalityCount];
+  int ncut = 0;
+  cuts[ncut++] = 0.0;
+  cuts[ncut++] = 1.0;
+  double log_mode[kModalityCount];
+  for (int j = 0; j < k; ++j) {
+    double a = arms[j].alpha, b = arms[j].beta, n = a + b;
+    double mean = a / n, sd = std::sqrt(a * b / (n * n * (n + 1.0)));
+    for (double s : kSteps) {
+      double x = mean + s * sd;
+      if (x > 0.0 && x < 1.0) cuts[ncut++] = x;
+    }
+    log_mode[j] = log_kernel_at_mode(a, b);
+  }
+  std::sort(cuts, cuts + ncut);
+
+  // The densities are left unnormalised (at most 1, their value at the
+  // mode): their integrals Z_j come out of the same pass, and
+  // P_i = integral g_i prod_{j != i} G_j / prod_j Z_j.
+  double cdf0[kModalityCount] = {};  // G_j at the panel's left end
+  double acc[kModalityCount] = {};
+  double g[kNodes][kModalityCount], cdf[kNodes][kModalityCount];
+  for (int c = 0; c + 1 < ncut; ++c) {
+    double x0 = cuts[c], x1 = cuts[c + 1];
+    if (!(x1 > x0)) continue;
+    double h = 0.5 * (x1 - x0);
+    for (int q = 0; q < kNodes; ++q) {
+      double x = x0 + h * (gl.t[q] + 1.0);
+      double lx = std::log(x), l1x = std::log1p(-x);
+      for (int j = 0; j < k; ++j)
+        g[q][j] = std::exp((arms[j].alpha - 1.0) * lx + (arms[j].beta - 1.0) * l1x - log_mode[j]);
+    }
+    for (int q = 0; q < kNodes; ++q)
+      for (int j = 0; j < k; ++j) {
+        double s = 0.0;
+        for (int l = 0; l < kNodes; ++l)
+          s += gl.S[q][l] * g[l][j];
+        cdf[q][j] = std::max(0.0, cdf0[j] + h * s);
+      }
+    for (int q = 0; q < kNodes; ++q)
+      for (int i = 0; i < k; ++i) {
+        double prod = h * gl.w[q] * g[q][i];
+        for (int j = 0; j < k; ++j)
+          if (j != i) prod *= cdf[q][j];
+        acc[i] += prod;
+      }
+    for (int j = 0; j < k; ++j) {
+      double s = 0.0;
+      for (int q = 0; q < kNodes; ++q)
+        s += gl.w[q] * g[q][j];
+      cdf0[j] += h * s;
+    }
+  }
+  double z = 1.0, sum = 0.0;
+  for (int j = 0; j < k; ++j)
+    z *= cdf0[j];
+  for (int i = 0; i < k; ++i)
+    sum += (out[i] = acc[i] / z);
+  for (int i = 0; i < k; ++i)
+    out[i] /= sum;  // removes the last ~1e-12 of quadrature error
+}
+
+ModalityValues probabilities_for(PolicyKind kind, const PolicyContext &ctx, const PolicyConfig &cfg,
+                                 const ModalityFlags &avail) {
+  ModalityValues p{};
+  int k = 0;
+  for (bool a : avail)
+    k += a;
+  if (k == 0) return p;
+  switch (kind) {
+    case PolicyKind::uniform:
+      for (size_t m = 0; m < kModalityCount; ++m)
+        if (avail[m]) p[m] = 1.0 / k;
+      break;
+    case PolicyKind::greedy: {
+      Modality best;
+      greedy_choice(ctx, cfg, &best);
+      p[static_cast<size_t>(best)] = 1.0;
+      break;
+    }
+    case PolicyKind::thompson: {
+      BetaParams arms[kModalityCount];
+      double out[kModalityCount];
+      int n = 0;
+      for (size_t m = 0; m < kModalityCount; ++m)
+        if (avail[m]) arms[n++] = arm_posterior(ctx.arms[m], cfg);
+      thompson_probabilities(arms, n, out);
+      n = 0;
+      for (size_t m = 0; m < kModalityCount; ++m)
+        if (avail[m]) p[m] = out[n++];
+      break;
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+void check_policy_config(const PolicyConfig &cfg) {
+  require(std::isfinite(cfg.prior_alpha) && cfg.prior_alpha >= 1.0, "prior_alpha", cfg.prior_alpha,
+          "a finite number >= 1");
+  require(std::isfinite(cfg.prior_beta) && cfg.prior_beta >= 1.0, "prior_beta", cfg.prior_beta,
+          "a finite number >= 1");
+  require(std::isfinite(cfg.class_weight) && cfg.class_weight >= 0.0, "class_weight",
+          cfg.class_weight, "a finite number >= 0");
+  require(std::isfinite(cfg.student_weight) && cfg.student_weight >= 0.0, "student_weight",
+          cfg.student_weight, "a finite number >= 0");
+  require(cfg.no_data_rate >= 0.0 && cfg.no_data_rate <= 1.0, "no_data_rate", cfg.no_data_rate,
+          "in [0, 1]");
+  require(std::isfinite(cfg.laplace) && cfg.laplace > 0.0, "laplace", cfg.laplace,
+          "a finite number > 0");
+}
+
+void check_policy_context(const PolicyContext &ctx) {
+  for (size_t m = 0; m < kModalityCount; ++m) {
+    const ArmContext &a = ctx.arms[m];
+    const char *name = modality_name(static_cast<Modality>(m));
+    if (a.class_attempts < 0 || a.class_resolutions < 0 || a.class_resolutions > a.class_attempts)
+      throw Error(
+          Errc::invalid,
+          fmt::format("policy context, modality {}: class_resolutions {} and class_attempts "
+                      "{}; they must satisfy 0 <= resolutions <= attempts",
+                      name, a.class_resolutions, a.class_attempts));
+    if (!(a.student_rate >= 0.0 && a.student_rate <= 1.0))
+      throw Error(
+          Errc::invalid,
+          fmt::format("policy context, modality {}: student_rate is {}; it must be in [0, 1]", name,
+                      a.student_rate));
+  }
+}
+
+double modality_vector_entry(int32_t resolutions, int32_t attempts, const PolicyConfig &cfg) {
+  if (attempts < 0 || resolutions < 0 || resolutions > attempts)
+    throw Error(
+        Errc::invalid,
+        fmt::format("modality vector: {} resolutions of {} attempts; they must satisfy 0 <= "
+                    "resolutions <= attempts",
+                    resolutions, attempts));
+  return (resolutions + cfg.laplace) / (attempts + 2.0 * cfg.laplace);
+}
+
+ModalityFlags available_modalities(const PolicyContext &ctx) {
+  ModalityFlags f{};
+  for (size_t m = 0; m < kModalityCount; ++m)
+    f[m] = !ctx.arms[m].tried;
+  if (!ctx.resolved_peer_exists) f[static_cast<size_t>(Modality::peer)] = false;
+  return f;
+}
+
+BetaParams arm_posterior(const ArmContext &arm, const PolicyConfig &cfg) {
+  double c = arm.class_attempts > 0
+                 ? static_cast<double>(arm.class_resolutions) / arm.class_attempts
+                 : cfg.no_data_rate;
+  double e = arm.student_rate;
+  return {cfg.prior_alpha + cfg.class_weight * c + cfg.student_weight * e,
+          cfg.prior_beta + cfg.class_weight * (1.0 - c) + cfg.student_weight * (1.0 - e)};
+}
+
+const char *policy_name(PolicyKind kind) {
+  switch (kind) {
+    case PolicyKind::thompson:
+      return "thompson";
+    case PolicyKind::greedy:
+      return "greedy";
+    case PolicyKind::uniform:
+      return "uniform";
+  }
+  return "unknown";
+}
+
+Rng::Rng(uint64_t seed) {
+  for (uint64_t &s : s_)
+    s = splitmix64(seed);
+}
+
+uint64_t Rng::next() {
+  uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+double Rng::uniform() {
+  // The midpoints of 2^53 equal cells: log(u) and log(1 - u) stay finite.
+  return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53;
+}
+
+double Rng::normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_;
+  }
+  double u, v, s;
+  do {
+    u = 2.0 * uniform() - 1.0;
+    v = 2.0 * uniform() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  double f = std::sqrt(-2.0 * std::log(s) / s);
+  spare_ = v * f;
+  has_spare_ = true;
+  return u * f;
+}
+
+double Rng::gamma(double shape) {
+  if (!(shape > 0.0) || !std::isfinite(shape))
+    throw Error(Errc::invalid,
+                fmt::format("Rng::gamma: shape is {}; it must be a finite number > 0", shape));
+  if (shape < 1.0) return gamma(shape + 1.0) * std::pow(uniform(), 1.0 / shape);
+  double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x = normal(), v = 1.0 + c * x;
+    if (v <= 0.0) continue;
+    v = v * v * v;
+    double u = uniform(), x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2) return d * v;  // the cheap squeeze accepts ~98%
+    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+double Rng::beta(double a, double b) {
+  double x = gamma(a), y = gamma(b);
+  // Both underflow only for tiny shapes, where Beta(a, b) is nearly a coin
+  // with P(1) = a / (a + b).
+  if (x + y == 0.0) return uniform() < a / (a + b) ? 1.0 : 0.0;
+  return x / (x + y);
+}
+
+bool greedy_choice(const PolicyContext &ctx, const PolicyConfig &cfg, Modality *out) {
+  ModalityFlags avail = available_modalities(ctx);
+  int best = -1;
+  double best_mean = 0.0;
+  for (size_t m = 0; m < kModalityCount; ++m) {
+    if (!avail[m]) continue;
+    double mean = arm_posterior(ctx.arms[m], cfg).mean();
+    if (best < 0 || mean > best_mean) {  // strict: ties keep the earlier modality
+      best = static_cast<int>(m);
+      best_mean = mean;
+    }
+  }
+  if (best < 0) return false;
+  *out = static_cast<Modality>(best);
+  return true;
+}
+
+ModalityValues choice_probabilities(PolicyKind kind, const PolicyContext &ctx,
+                                    const PolicyConfig &cfg) {
+  check_policy_config(cfg);
+  check_policy_context(ctx);
+  return probabilities_for(kind, ctx, cfg, available_modalities(ctx));
+}
+
+Decision decide(PolicyKind kind, const PolicyContext &ctx, const PolicyConfig &cfg, Rng &rng) {
+  check_policy_config(cfg);
+  check_policy_context(ctx);
+  Decision d;
+  d.policy = kind;
+  d.available = available_modalities(ctx);
+  d.scores.fill(kNaN);
+  for (bool a : d.available)
+    d.available_count += a;
+  if (d.none_available()) return d;
+
+  greedy_choice(ctx, cfg, &d.greedy);
+  d.probabilities = probabilities_for(kind, ctx, cfg, d.available);
+  int best = -1;
+  for (size_t m = 0; m < kModalityCount; ++m) {
+    if (!d.available[m]) continue;
+    switch (kind) {
+      case PolicyKind::thompson: {
+        BetaParams p = arm_posterior(ctx.arms[m], cfg);
+        d.scores[m] = rng.beta(p.alpha, p.beta);
+        break;
+      }
+      case PolicyKind::greedy:
+        d.scores[m] = arm_posterior(ctx.arms[m], cfg).mean();
+        break;
+      case PolicyKind::uniform:
+        d.scores[m] = rng.uniform();
+        break;
+    }
+    if (best < 0 || d.scores[m] > d.scores[static_cast<size_t>(best)]) best = static_cast<int>(m);
+  }
+  d.chosen = static_cast<Modality>(best);
+  d.propensity = d.probabilities[static_cast<size_t>(best)];
+  return d;
+}
+
+}  // namespace v0
+}  // namespace tutorcore
