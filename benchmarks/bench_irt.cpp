@@ -1,8 +1,10 @@
 // bench_irt: joint IRT calibration (marginal maximum likelihood by EM) of
 // the ASSISTments 2009 problem-level response matrix.
 //
-//   build-test/benchmarks/bench_irt [--data DIR]
+//   build-test/benchmarks/bench_irt [--data DIR] [--model rasch|2pl] [--max-iterations N]
 //
+// --model runs one model only and --max-iterations caps the EM iterations
+// (for profiling a fixed amount of work, e.g. under callgrind).
 // Reads the five AKT folds of assist2009_pid (4-line format: user, problems,
 // skills, correctness), keeps each student's first answer to a problem (the
 // folds repeat a multi-skill problem once per skill), and calibrates Rasch
@@ -35,8 +37,13 @@ std::vector<std::string> fields(const std::string &line) {
 int main(int argc, char **argv) {
   const char *env = std::getenv("TUTORCORE_DATA");
   std::string root = env && *env ? env : TUTORCORE_SOURCE_DIR "/../shared/data";
+  std::string only;
+  int max_iterations = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::string(argv[i]) == "--data") root = argv[i + 1];
+    std::string arg = argv[i];
+    if (arg == "--data") root = argv[i + 1];
+    if (arg == "--model") only = argv[i + 1];
+    if (arg == "--max-iterations") max_iterations = std::atoi(argv[i + 1]);
   }
   std::string dir = root + "/assist2009_pid";
   if (!std::filesystem::exists(dir + "/fold1.csv")) {
@@ -70,7 +77,9 @@ int main(int argc, char **argv) {
         base.seconds, base.iterations, base.items[2].a);
   }
   for (IrtModel model : {IrtModel::rasch, IrtModel::two_pl}) {
+    if (!only.empty() && only != (model == IrtModel::rasch ? "rasch" : "2pl")) continue;
     MmlOptions o;
+    if (max_iterations > 0) o.max_iterations = max_iterations;
     o.model = model;
     o.tolerance = 1e-3;  // on a log-likelihood of about -2e5
     o.ridge = 0.1;       // problems everyone got right (or wrong) need a finite intercept
@@ -81,7 +90,7 @@ int main(int argc, char **argv) {
       b_max = std::max(b_max, it.b);
     }
     fmt::print(
-        "  {:<5} {:>8.3f} s  {:>4} EM iterations ({})  log-likelihood {:.1f}  b in [{:.2f}, "
+        "  {:<5} {:>8.3f} s  {:>4} EM iterations ({})  log-likelihood {:.3f}  b in [{:.2f}, "
         "{:.2f}]  "
         "target < 5 s: {}\n",
         model == IrtModel::rasch ? "Rasch" : "2PL", r.seconds, r.iterations,

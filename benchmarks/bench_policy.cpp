@@ -87,6 +87,11 @@ std::vector<ClassRoom> make_world(const WorldSpec &w, uint64_t seed, int classes
 struct Curve {
   std::vector<double> resolved;  // realised resolutions at interaction t
   std::vector<double> regret;    // expected resolutions lost at interaction t
+  // The same per class, [class][t]: classes are independent, students of
+  // one class are not (they share its counts), so standard errors of a
+  // difference between policies come from the class totals.
+  std::vector<std::vector<double>> class_resolved, class_regret;
+  std::vector<double> class_students;
   int64_t decisions = 0;
   int64_t escalations = 0;
   double students = 0;
@@ -121,6 +126,9 @@ Curve simulate(const std::vector<ClassRoom> &world, int kind, const PolicyConfig
     const ClassRoom &c = world[ci];
     const size_t n = c.students.size();
     out.students += static_cast<double>(n);
+    out.class_students.push_back(static_cast<double>(n));
+    out.class_resolved.emplace_back(interactions, 0.0);
+    out.class_regret.emplace_back(interactions, 0.0);
     std::array<int32_t, kModalityCount> class_att{}, class_res{};
     std::vector<std::array<int32_t, kModalityCount>> own_att(n), own_res(n);
     std::vector<std::array<bool, kMisconceptions>> resolved_by(n);
@@ -145,6 +153,8 @@ Curve simulate(const std::vector<ClassRoom> &world, int kind, const PolicyConfig
           ctx.arms[m].class_attempts = class_att[m];
           ctx.arms[m].class_resolutions = class_res[m];
           ctx.arms[m].student_rate = modality_vector_entry(own_res[s][m], own_att[s][m], cfg);
+          ctx.arms[m].student_attempts = own_att[s][m];
+          ctx.arms[m].student_resolutions = own_res[s][m];
           ctx.arms[m].tried = ep[s].tried[m];
         }
         ctx.resolved_peer_exists = resolvers[mis] - (resolved_by[s][mis] ? 1 : 0) > 0;
@@ -165,6 +175,8 @@ Curve simulate(const std::vector<ClassRoom> &world, int kind, const PolicyConfig
         bool ok = r.uniform() < st.p[chosen];
         out.resolved[t] += ok;
         out.regret[t] += best_p - st.p[chosen];
+        out.class_resolved[ci][t] += ok;
+        out.class_regret[ci][t] += best_p - st.p[chosen];
         ++class_att[chosen];
         ++own_att[s][chosen];
         if (ok) {
@@ -192,8 +204,45 @@ Curve simulate(const std::vector<ClassRoom> &world, int kind, const PolicyConfig
   return out;
 }
 
+// The difference a - b in the cumulative resolution rate after n
+// interactions, and its standard error from the spread of the per-class
+// differences (both policies meet the same world and the same outcome streams).
+struct Diff {
+  double mean = 0, se = 0;
+};
+
+Diff rate_diff(const Curve &a, const Curve &b, int n) {
+  const size_t nc = a.class_students.size();
+  std::vector<double> d(nc);
+  double mean = 0;
+  for (size_t c = 0; c < nc; ++c) {
+    double sa = 0, sb = 0;
+    for (int t = 0; t < n; ++t) {
+      sa += a.class_resolved[c][t];
+      sb += b.class_resolved[c][t];
+    }
+    mean += (d[c] = (sa - sb) / (a.class_students[c] * n));
+  }
+  mean /= static_cast<double>(nc);
+  double ss = 0;
+  for (double x : d)
+    ss += (x - mean) * (x - mean);
+  Diff out;
+  out.mean = a.rate_at(n) - b.rate_at(n);
+  out.se = nc > 1 ? std::sqrt(ss / static_cast<double>(nc - 1) / static_cast<double>(nc)) : 0.0;
+  return out;
+}
+
+std::vector<int> checkpoints(int interactions) {
+  std::vector<int> cps;
+  for (int n : kCheckpoints)
+    if (n <= interactions) cps.push_back(n);
+  if (cps.empty() || cps.back() != interactions) cps.push_back(interactions);
+  return cps;
+}
+
 void print_world(const WorldSpec &w, uint64_t seed, int classes, int students, int interactions,
-                 const PolicyConfig &cfg) {
+                 const PolicyConfig &seed_cfg, const PolicyConfig &counts_cfg) {
   std::vector<ClassRoom> world = make_world(w, seed, classes, students);
   double mean_p = 0, mean_best = 0;
   for (const ClassRoom &c : world)
@@ -211,37 +260,97 @@ void print_world(const WorldSpec &w, uint64_t seed, int classes, int students, i
       "{:.3f}\n",
       w.name, classes, students, interactions, mean_p / (total * kModalityCount),
       mean_best / total);
-  std::vector<int> cps;
-  for (int n : kCheckpoints)
-    if (n <= interactions) cps.push_back(n);
-  fmt::print("  {:<34}", "cumulative resolution rate after");
-  for (int n : cps)
-    fmt::print(" {:>6}", n);
-  fmt::print("\n");
-  struct Row {
-    const char *name;
-    int kind;
+  const std::vector<int> cps = checkpoints(interactions);
+  auto header = [&](const char *title) {
+    fmt::print("  {:<34}", title);
+    for (int n : cps)
+      fmt::print(" {:>6}", n);
+    fmt::print("\n");
   };
-  const Row rows[] = {{"oracle", -1},
-                      {"thompson", static_cast<int>(PolicyKind::thompson)},
-                      {"greedy", static_cast<int>(PolicyKind::greedy)},
-                      {"uniform", static_cast<int>(PolicyKind::uniform)}};
+  struct Row {
+    std::string name;
+    int kind;
+    const PolicyConfig *cfg;
+  };
+  const int ts = static_cast<int>(PolicyKind::thompson), gr = static_cast<int>(PolicyKind::greedy);
+  // Uniform ignores the posterior: one row serves both variants.
+  const std::vector<Row> rows = {{"oracle", -1, &counts_cfg},
+                                 {"uniform", static_cast<int>(PolicyKind::uniform), &counts_cfg},
+                                 {"thompson, seed_rates", ts, &seed_cfg},
+                                 {"greedy, seed_rates", gr, &seed_cfg},
+                                 {"thompson, counts", ts, &counts_cfg},
+                                 {"greedy, counts", gr, &counts_cfg}};
+  header("cumulative resolution rate after");
   std::vector<Curve> curves;
   for (const Row &r : rows) {
-    curves.push_back(simulate(world, r.kind, cfg, seed, interactions));
+    curves.push_back(simulate(world, r.kind, *r.cfg, seed, interactions));
     fmt::print("  {:<34}", r.name);
     for (int n : cps)
       fmt::print(" {:>6.3f}", curves.back().rate_at(n));
     fmt::print("   (escalations {})\n", curves.back().escalations);
   }
-  fmt::print("  {:<34}", "regret per student (expected)");
-  for (int n : cps)
-    fmt::print(" {:>6}", n);
-  fmt::print("\n");
+  for (size_t i : {size_t{2}, size_t{4}}) {
+    fmt::print("  {:<34}", fmt::format("thompson - greedy, {}", evidence_name(rows[i].cfg->evidence)));
+    for (int n : cps)
+      fmt::print(" {:>+6.3f}", rate_diff(curves[i], curves[i + 1], n).mean);
+    fmt::print("\n  {:<34}", "  2 standard errors (over classes)");
+    for (int n : cps)
+      fmt::print(" {:>6.3f}", 2 * rate_diff(curves[i], curves[i + 1], n).se);
+    fmt::print("\n");
+  }
+  header("regret per student (expected)");
   for (size_t i = 1; i < curves.size(); ++i) {
     fmt::print("  {:<34}", rows[i].name);
     for (int n : cps)
       fmt::print(" {:>6.2f}", curves[i].regret_at(n));
+    fmt::print("\n");
+  }
+  fmt::print("\n");
+}
+
+// Thompson against greedy under variants of the counts posterior, in one world.
+void print_variants(const WorldSpec &w, uint64_t seed, int classes, int students,
+                    int interactions, const PolicyConfig &base) {
+  std::vector<ClassRoom> world = make_world(w, seed, classes, students);
+  const int at[] = {15, interactions};
+  fmt::print("{}, {} interactions: PolicyEvidence::counts variants\n", w.name, interactions);
+  fmt::print("  {:<44} {:>13} {:>13} {:>22}\n", "", "thompson", "greedy",
+             "thompson - greedy +- 2se");
+  fmt::print("  {:<44} {:>6} {:>6} {:>6} {:>6} {:>10} {:>11}\n", "variant", at[0], at[1], at[0],
+             at[1], at[0], at[1]);
+  struct Variant {
+    const char *name;
+    PolicyConfig cfg;
+  };
+  std::vector<Variant> vs;
+  vs.push_back({"defaults", base});
+  for (double d : {0.02, 0.1}) {
+    PolicyConfig c = base;
+    c.class_evidence_weight = d;
+    vs.push_back({d == 0.02 ? "class_evidence_weight 0.02" : "class_evidence_weight 0.1", c});
+  }
+  {
+    PolicyConfig c = base;
+    c.student_weight = 0;
+    vs.push_back({"student_weight 0 (no double counting)", c});
+  }
+  {
+    PolicyConfig c = base;
+    c.class_weight = 4;
+    c.student_weight = 0;
+    vs.push_back({"class_weight 4, student_weight 0 (weak prior)", c});
+  }
+  for (const Variant &v : vs) {
+    Curve t = simulate(world, static_cast<int>(PolicyKind::thompson), v.cfg, seed, interactions);
+    Curve g = simulate(world, static_cast<int>(PolicyKind::greedy), v.cfg, seed, interactions);
+    fmt::print("  {:<44}", v.name);
+    for (const Curve *c : {&t, &g})
+      for (int n : at)
+        fmt::print(" {:>6.3f}", c->rate_at(n));
+    for (int n : at) {
+      Diff d = rate_diff(t, g, n);
+      fmt::print(" {:>+6.3f}+-{:.3f}", d.mean, 2 * d.se);
+    }
     fmt::print("\n");
   }
   fmt::print("\n");
@@ -261,7 +370,7 @@ double ns_per_call(int n, F &&f) {
 int main(int argc, char **argv) {
   uint64_t seed = 42;
   int classes = 40, students = 25, interactions = 50;
-  PolicyConfig cfg;  // the seed's defaults unless overridden
+  PolicyConfig cfg;  // the library's defaults unless overridden
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
@@ -270,25 +379,39 @@ int main(int argc, char **argv) {
     if (a == "--interactions") interactions = std::atoi(argv[i + 1]);
     if (a == "--class-weight") cfg.class_weight = std::atof(argv[i + 1]);
     if (a == "--student-weight") cfg.student_weight = std::atof(argv[i + 1]);
+    if (a == "--student-evidence-weight") cfg.student_evidence_weight = std::atof(argv[i + 1]);
+    if (a == "--class-evidence-weight") cfg.class_evidence_weight = std::atof(argv[i + 1]);
   }
   if (classes < 1 || students < 1 || interactions < 1) {
     fmt::print("bench_policy: --classes, --students and --interactions must be positive\n");
     return 2;
   }
+  check_policy_config(cfg);
+  PolicyConfig seed_cfg = cfg, counts_cfg = cfg;
+  seed_cfg.evidence = PolicyEvidence::seed_rates;
+  counts_cfg.evidence = PolicyEvidence::counts;
+  fmt::print("bench_policy (seed {}): prior Beta({}, {}) + class rate x {} + student vector x {}\n",
+             seed, cfg.prior_alpha, cfg.prior_beta, cfg.class_weight, cfg.student_weight);
+  fmt::print("  seed_rates: that prior alone (the seed's select_intervention)\n");
   fmt::print(
-      "bench_policy (seed {}): prior Beta({}, {}) + class rate x {} + student vector x {}\n\n",
-      seed, cfg.prior_alpha, cfg.prior_beta, cfg.class_weight, cfg.student_weight);
+      "  counts:     that prior + {} x the student's resolutions and failures + {} x the "
+      "class's\n\n",
+      cfg.student_evidence_weight, cfg.class_evidence_weight);
   const WorldSpec main_world{"class profiles (sd 0.6) with individual variation (sd 0.8)", 0.6, 0.8,
                              false};
-  print_world(main_world, seed, classes, students, interactions, cfg);
+  print_world(main_world, seed, classes, students, interactions, seed_cfg, counts_cfg);
 
   fmt::print("Sensitivity (same seed and design, other worlds)\n\n");
-  print_world({"little individual variation (sd 0.3)", 0.6, 0.3, false}, seed, classes, students,
-              interactions, cfg);
-  print_world({"strong individual variation (sd 1.5)", 0.6, 1.5, false}, seed, classes, students,
-              interactions, cfg);
-  print_world({"the seed's world: p ~ Dirichlet(1,1,1,1,1), no class structure", 0, 0, true}, seed,
-              classes, students, interactions, cfg);
+  const WorldSpec others[] = {
+      {"little individual variation (sd 0.3)", 0.6, 0.3, false},
+      {"strong individual variation (sd 1.5)", 0.6, 1.5, false},
+      {"the seed's world: p ~ Dirichlet(1,1,1,1,1), no class structure", 0, 0, true}};
+  for (const WorldSpec &w : others)
+    print_world(w, seed, classes, students, interactions, seed_cfg, counts_cfg);
+
+  fmt::print("Sensitivity (the counts posterior's settings; same seed and worlds)\n\n");
+  print_variants(main_world, seed, classes, students, interactions, counts_cfg);
+  print_variants(others[2], seed, classes, students, interactions, counts_cfg);
 
   // Time per decision on a typical context (five arms, class data, a student vector).
   PolicyContext ctx;
@@ -296,31 +419,38 @@ int main(int argc, char **argv) {
   for (size_t m = 0; m < kModalityCount; ++m) {
     ctx.arms[m].class_attempts = 40;
     ctx.arms[m].class_resolutions = static_cast<int32_t>(12 + 3 * m);
-    ctx.arms[m].student_rate = 0.35 + 0.07 * static_cast<double>(m);
+    ctx.arms[m].student_attempts = static_cast<int32_t>(2 + m);
+    ctx.arms[m].student_resolutions = static_cast<int32_t>(1 + m / 2);
+    ctx.arms[m].student_rate = modality_vector_entry(ctx.arms[m].student_resolutions,
+                                                     ctx.arms[m].student_attempts, cfg);
   }
   const int n = 200000;
   Rng rng(seed);
   volatile double sink = 0;
-  double decide_ns = ns_per_call(
-      n, [&](int) { sink = sink + decide(PolicyKind::thompson, ctx, cfg, rng).propensity; });
-  double prob_ns = ns_per_call(
-      n, [&](int) { sink = sink + choice_probabilities(PolicyKind::thompson, ctx, cfg)[0]; });
-  double draw_ns = ns_per_call(n, [&](int) {
-    for (size_t m = 0; m < kModalityCount; ++m) {
-      BetaParams p = arm_posterior(ctx.arms[m], cfg);
-      sink = sink + rng.beta(p.alpha, p.beta);
-    }
-  });
-  double greedy_ns = ns_per_call(
-      n, [&](int) { sink = sink + decide(PolicyKind::greedy, ctx, cfg, rng).propensity; });
-  ctx.arms[4].tried = ctx.arms[3].tried = true;
-  double decide3_ns = ns_per_call(
-      n, [&](int) { sink = sink + decide(PolicyKind::thompson, ctx, cfg, rng).propensity; });
   fmt::print("Time per decision ({} calls each)\n", n);
-  fmt::print("  thompson decide, 5 modalities:          {:>8.0f} ns\n", decide_ns);
-  fmt::print("  thompson propensities alone, 5:         {:>8.0f} ns\n", prob_ns);
-  fmt::print("  five Beta draws alone:                  {:>8.0f} ns\n", draw_ns);
-  fmt::print("  thompson decide, 3 modalities:          {:>8.0f} ns\n", decide3_ns);
-  fmt::print("  greedy decide, 5 modalities:            {:>8.0f} ns\n", greedy_ns);
+  for (const PolicyConfig *c : {&counts_cfg, &seed_cfg}) {
+    PolicyContext x = ctx;
+    double decide_ns = ns_per_call(
+        n, [&](int) { sink = sink + decide(PolicyKind::thompson, x, *c, rng).propensity; });
+    double prob_ns = ns_per_call(
+        n, [&](int) { sink = sink + choice_probabilities(PolicyKind::thompson, x, *c)[0]; });
+    double draw_ns = ns_per_call(n, [&](int) {
+      for (size_t m = 0; m < kModalityCount; ++m) {
+        BetaParams p = arm_posterior(x.arms[m], *c);
+        sink = sink + rng.beta(p.alpha, p.beta);
+      }
+    });
+    double greedy_ns = ns_per_call(
+        n, [&](int) { sink = sink + decide(PolicyKind::greedy, x, *c, rng).propensity; });
+    x.arms[4].tried = x.arms[3].tried = true;
+    double decide3_ns = ns_per_call(
+        n, [&](int) { sink = sink + decide(PolicyKind::thompson, x, *c, rng).propensity; });
+    const char *e = evidence_name(c->evidence);
+    fmt::print("  {:<10} thompson decide, 5 modalities:     {:>8.0f} ns\n", e, decide_ns);
+    fmt::print("  {:<10} thompson propensities alone, 5:    {:>8.0f} ns\n", e, prob_ns);
+    fmt::print("  {:<10} five Beta draws alone:             {:>8.0f} ns\n", e, draw_ns);
+    fmt::print("  {:<10} thompson decide, 3 modalities:     {:>8.0f} ns\n", e, decide3_ns);
+    fmt::print("  {:<10} greedy decide, 5 modalities:       {:>8.0f} ns\n", e, greedy_ns);
+  }
   return 0;
 }

@@ -334,8 +334,8 @@ int run_demo(const std::vector<std::string> &args) {
     std::map<std::string, int> detections;
     for (const auto &[k, r] : v.escalation.sorted()) {
       if (k->a != tenant) continue;
-      by_state[escalation_state_name(r->state)] += 1;
-      detections[k->c] += r->detections;
+      by_state[escalation_state_name(r->state())] += 1;
+      detections[k->c] += r->machine.detections;
     }
     std::vector<std::pair<int, std::string>> top;
     for (auto &[mid, n] : detections)

@@ -4,11 +4,17 @@
 #include <fmt/format.h>
 
 #include "tutorcore/common/error.hpp"
+#include "tutorcore/common/names.hpp"
 
 namespace tutorcore {
 inline namespace v0 {
 
 namespace {
+constexpr const char *kStateNames[kEscalationStateCount] = {
+    "detected",           "intervention_assigned", "modality_switched",
+    "prerequisite_check", "prereq_remediation",    "escalated",
+    "teacher_conference", "iep_referral",          "resolved"};
+
 constexpr const char *kTriggerNames[kEscalationTriggerCount] = {
     "misconception_detected", "modality_recommended", "intervention_approved",
     "assessed_resolved",      "assessed_persisted",   "prereq_checked",
@@ -70,6 +76,24 @@ Escalation assign(Escalation n, Modality m) {
   return n;
 }
 }  // namespace
+
+const char *escalation_state_name(EscalationState s) {
+  return kStateNames[static_cast<size_t>(s)];
+}
+
+bool parse_escalation_trigger(std::string_view name, EscalationTriggerKind *out) {
+  size_t i;
+  if (!find_name(kTriggerNames, kEscalationTriggerCount, name, &i)) return false;
+  *out = static_cast<EscalationTriggerKind>(i);
+  return true;
+}
+
+bool parse_escalation_state(std::string_view name, EscalationState *out) {
+  size_t i;
+  if (!find_name(kStateNames, kEscalationStateCount, name, &i)) return false;
+  *out = static_cast<EscalationState>(i);
+  return true;
+}
 
 const char *escalation_trigger_name(EscalationTriggerKind k) {
   return static_cast<size_t>(k) < kEscalationTriggerCount ? kTriggerNames[static_cast<size_t>(k)]

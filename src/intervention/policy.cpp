@@ -219,6 +219,14 @@ void check_policy_config(const PolicyConfig &cfg) {
           "in [0, 1]");
   require(std::isfinite(cfg.laplace) && cfg.laplace > 0.0, "laplace", cfg.laplace,
           "a finite number > 0");
+  require(std::isfinite(cfg.student_evidence_weight) && cfg.student_evidence_weight >= 0.0,
+          "student_evidence_weight", cfg.student_evidence_weight, "a finite number >= 0");
+  require(std::isfinite(cfg.class_evidence_weight) && cfg.class_evidence_weight >= 0.0,
+          "class_evidence_weight", cfg.class_evidence_weight, "a finite number >= 0");
+  if (cfg.evidence != PolicyEvidence::counts && cfg.evidence != PolicyEvidence::seed_rates)
+    throw Error(Errc::invalid,
+                fmt::format("PolicyConfig.evidence is {}; it must be counts or seed_rates",
+                            static_cast<int>(cfg.evidence)));
 }
 
 void check_policy_context(const PolicyContext &ctx) {
@@ -231,6 +239,13 @@ void check_policy_context(const PolicyContext &ctx) {
           fmt::format("policy context, modality {}: class_resolutions {} and class_attempts "
                       "{}; they must satisfy 0 <= resolutions <= attempts",
                       name, a.class_resolutions, a.class_attempts));
+    if (a.student_attempts < 0 || a.student_resolutions < 0 ||
+        a.student_resolutions > a.student_attempts)
+      throw Error(
+          Errc::invalid,
+          fmt::format("policy context, modality {}: student_resolutions {} and student_attempts "
+                      "{}; they must satisfy 0 <= resolutions <= attempts",
+                      name, a.student_resolutions, a.student_attempts));
     if (!(a.student_rate >= 0.0 && a.student_rate <= 1.0))
       throw Error(
           Errc::invalid,
@@ -262,8 +277,25 @@ BetaParams arm_posterior(const ArmContext &arm, const PolicyConfig &cfg) {
                  ? static_cast<double>(arm.class_resolutions) / arm.class_attempts
                  : cfg.no_data_rate;
   double e = arm.student_rate;
-  return {cfg.prior_alpha + cfg.class_weight * c + cfg.student_weight * e,
-          cfg.prior_beta + cfg.class_weight * (1.0 - c) + cfg.student_weight * (1.0 - e)};
+  BetaParams p{cfg.prior_alpha + cfg.class_weight * c + cfg.student_weight * e,
+               cfg.prior_beta + cfg.class_weight * (1.0 - c) + cfg.student_weight * (1.0 - e)};
+  if (cfg.evidence == PolicyEvidence::counts) {
+    double s = arm.student_resolutions, f = arm.student_attempts - arm.student_resolutions;
+    double cs = arm.class_resolutions, cf = arm.class_attempts - arm.class_resolutions;
+    p.alpha += cfg.student_evidence_weight * s + cfg.class_evidence_weight * cs;
+    p.beta += cfg.student_evidence_weight * f + cfg.class_evidence_weight * cf;
+  }
+  return p;
+}
+
+const char *evidence_name(PolicyEvidence evidence) {
+  switch (evidence) {
+    case PolicyEvidence::counts:
+      return "counts";
+    case PolicyEvidence::seed_rates:
+      return "seed_rates";
+  }
+  return "unknown";
 }
 
 const char *policy_name(PolicyKind kind) {

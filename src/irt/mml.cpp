@@ -1,9 +1,9 @@
-// Marginal maximum likelihood by EM (Bock-Aitkin).
+// Marginal maximum likelihood by EM (Bock-Aitkin), accelerated by SQUAREM.
 #include <fmt/format.h>
 #include <Eigen/Dense>
-#include <Eigen/Sparse>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -19,9 +19,45 @@ namespace tutorcore {
 inline namespace v0 {
 namespace {
 
-using SpMat = Eigen::SparseMatrix<double, Eigen::RowMajor>;
-// Row-major: in sparse x dense products each nonzero adds one contiguous row.
-using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TC_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TC_SIMD_CLONES
+#endif
+
+// acc += the rows `rows[0..count)` of a row-major table with `stride` columns:
+// the E-step's sparse-by-dense products, one contiguous row per answer.
+TC_SIMD_CLONES void add_rows(double *__restrict acc, const double *__restrict table,
+                             const uint32_t *rows, size_t count, size_t stride) {
+  for (size_t k = 0; k < count; ++k) {
+    const double *__restrict src = table + static_cast<size_t>(rows[k]) * stride;
+    for (size_t q = 0; q < stride; ++q)
+      acc[q] += src[q];
+  }
+}
+
+// Runs body(from, to, slot) over [0, n) in chunks handed out from a shared
+// counter to up to `threads` threads (the caller is slot 0). Each chunk's
+// results must not depend on which thread runs it, so that the results do
+// not depend on the thread count.
+template <class Body>
+void parallel_chunks(size_t n, size_t chunk, size_t threads, const Body &body) {
+  threads = std::min(threads, (n + chunk - 1) / chunk);
+  std::atomic<size_t> next{0};
+  auto run = [&](size_t slot) {
+    for (;;) {
+      const size_t from = next.fetch_add(chunk);
+      if (from >= n) break;
+      body(from, std::min(n, from + chunk), slot);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t)
+    pool.emplace_back(run, t);
+  run(0);
+  for (auto &th : pool)
+    th.join();
+}
 
 }  // namespace
 
@@ -115,131 +151,277 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
     throw Error(Errc::invalid,
                 "IRT calibration: quadrature_points must lie in 5..1001 and range be positive");
   }
-  const Eigen::Index N = static_cast<Eigen::Index>(m.persons()),
-                     J = static_cast<Eigen::Index>(m.items());
-  const int Q = opts.quadrature_points;
+  if (!(opts.slope_prior_sd >= 0) || !std::isfinite(opts.slope_prior_mean)) {
+    throw Error(Errc::invalid,
+                "IRT calibration: slope_prior_sd must be >= 0 and slope_prior_mean finite");
+  }
+  const size_t N = m.persons(), J = m.items();
+  const size_t Q = static_cast<size_t>(opts.quadrature_points);
+  const size_t S = (Q + 3) / 4 * 4;  // row stride: whole vectors, zero padding
 
-  // Right and wrong answers as sparse 0/1 matrices (persons x items).
-  std::vector<Eigen::Triplet<double>> tr, tw;
+  // Answers twice over, as compressed rows. Column c of the stacked tables is
+  // item c's right answer for c < J and item c - J's wrong answer otherwise.
+  std::vector<uint32_t> person_start(N + 1, 0), col_start(2 * J + 1, 0);
   for (const auto &e : m.entries) {
-    if (e.person >= m.persons() || e.item >= m.items()) {
+    if (e.person >= N || e.item >= J) {
       throw Error(Errc::invalid,
                   fmt::format("IRT calibration: entry (person {}, item {}) is outside the matrix",
                               e.person, e.item));
     }
-    (e.correct ? tr : tw).emplace_back(e.person, e.item, 1.0);
+    ++person_start[e.person + 1];
+    ++col_start[(e.correct ? 0 : J) + e.item + 1];
   }
-  SpMat R(N, J), W(N, J);
-  R.setFromTriplets(tr.begin(), tr.end());
-  W.setFromTriplets(tw.begin(), tw.end());
-  SpMat Rt = R.transpose(), Wt = W.transpose();
-  Eigen::VectorXd weight = Eigen::Map<const Eigen::VectorXd>(m.weight.data(), N);
+  for (size_t n = 0; n < N; ++n)
+    person_start[n + 1] += person_start[n];
+  for (size_t c = 0; c < 2 * J; ++c)
+    col_start[c + 1] += col_start[c];
+  std::vector<uint32_t> person_cols(m.entries.size()), col_persons(m.entries.size());
+  {
+    std::vector<uint32_t> pf(person_start.begin(), person_start.end() - 1),
+        cf(col_start.begin(), col_start.end() - 1);
+    for (const auto &e : m.entries) {
+      const uint32_t c = static_cast<uint32_t>((e.correct ? 0 : J) + e.item);
+      person_cols[pf[e.person]++] = c;
+      col_persons[cf[c]++] = e.person;
+    }
+  }
 
   // Quadrature: equally spaced nodes, standard normal weights.
-  Eigen::VectorXd x(Q), log_prior(Q);
-  for (int q = 0; q < Q; ++q)
-    x[q] = -opts.range + 2 * opts.range * q / (Q - 1);
-  log_prior = (-0.5 * x.array().square()).matrix();
-  double lse =
-      std::log((log_prior.array() - log_prior.maxCoeff()).exp().sum()) + log_prior.maxCoeff();
-  log_prior.array() -= lse;
+  std::vector<double> x(Q), log_prior(S, 0.0);
+  const double h = 2 * opts.range / static_cast<double>(Q - 1);
+  for (size_t q = 0; q < Q; ++q) {
+    x[q] = -opts.range + 2 * opts.range * static_cast<double>(q) / static_cast<double>(Q - 1);
+    log_prior[q] = -0.5 * x[q] * x[q];
+  }
+  {
+    const double top = *std::max_element(log_prior.begin(), log_prior.begin() + Q);
+    double sum = 0;
+    for (size_t q = 0; q < Q; ++q)
+      sum += std::exp(log_prior[q] - top);
+    const double lse = std::log(sum) + top;
+    for (size_t q = 0; q < Q; ++q)
+      log_prior[q] -= lse;
+  }
+  const double x_max = opts.range;
 
   // Starting values from the proportions right: d = logit(p), a = 1.
-  Eigen::VectorXd a = Eigen::VectorXd::Ones(J), d(J);
-  {
-    Eigen::VectorXd right = Rt * weight, all = right + Wt * weight;
-    for (Eigen::Index j = 0; j < J; ++j) {
-      double p = (right[j] + 0.5) / (all[j] + 1.0);
-      d[j] = std::log(p / (1 - p));
-    }
+  Eigen::VectorXd a = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(J)),
+                  d(static_cast<Eigen::Index>(J));
+  for (size_t j = 0; j < J; ++j) {
+    double right = 0, all = 0;
+    for (uint32_t k = col_start[j]; k < col_start[j + 1]; ++k)
+      right += m.weight[col_persons[k]];
+    all = right;
+    for (uint32_t k = col_start[J + j]; k < col_start[J + j + 1]; ++k)
+      all += m.weight[col_persons[k]];
+    const double p = (right + 0.5) / (all + 1.0);
+    d[static_cast<Eigen::Index>(j)] = std::log(p / (1 - p));
   }
 
-  const Eigen::Index threads =
-      std::max<Eigen::Index>(1, static_cast<Eigen::Index>(std::thread::hardware_concurrency()));
-  MmlResult out;
-  double prev = -std::numeric_limits<double>::infinity();
-  RowMat logP(J, Q), logQ(J, Q), L(N, Q), rjq(J, Q), njq(J, Q);
-  for (int it = 1; it <= opts.max_iterations; ++it) {
-    // E-step: log-likelihood of each person at each node, then posteriors.
-    for (Eigen::Index j = 0; j < J; ++j) {
-      for (int q = 0; q < Q; ++q) {
-        double z = a[j] * x[q] + d[j];
-        // log sigmoid(z), stable for large |z|; log sigmoid(-z) = log sigmoid(z) - z.
-        double lp = z > 0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z));
-        logP(j, q) = lp;
-        logQ(j, q) = lp - z;
+  const size_t threads = std::max<size_t>(1, std::thread::hardware_concurrency());
+  const bool fit_slope = opts.model == IrtModel::two_pl;
+  std::vector<double> table(2 * J * S, 0.0);  // log P (rows < J) and log(1 - P)
+  std::vector<double> post(N * S, 0.0);       // posterior weights times the frequency
+  std::vector<double> person_ll(N), slope_g(J), slope_h(J);
+  std::vector<std::vector<double>> scratch(threads, std::vector<double>(2 * S));
+
+  // E-step at (a, d): the log-likelihood; leaves the posteriors in `post`.
+  auto e_step = [&]() {
+    parallel_chunks(J, 512, threads, [&](size_t from, size_t to, size_t) {
+      for (size_t j = from; j < to; ++j) {
+        const double aj = a[static_cast<Eigen::Index>(j)], dj = d[static_cast<Eigen::Index>(j)];
+        double *lp = &table[j * S], *lq = &table[(J + j) * S];
+        if (grid_recurrence_safe(aj, dj, x_max)) {
+          // exp(-z) over the grid by a geometric recurrence; log P = -log1p(exp(-z)).
+          double e = std::exp(-(aj * x[0] + dj));
+          const double ratio = std::exp(-aj * h);
+          for (size_t q = 0; q < Q; ++q) {
+            lq[q] = e;
+            e *= ratio;
+          }
+          for (size_t q = 0; q < Q; ++q)
+            lp[q] = -std::log1p(lq[q]);
+          for (size_t q = 0; q < Q; ++q)
+            lq[q] = lp[q] - (aj * x[q] + dj);
+        } else {
+          for (size_t q = 0; q < Q; ++q) {
+            const double z = aj * x[q] + dj;
+            // log sigmoid(z), stable for large |z|; log sigmoid(-z) = log sigmoid(z) - z.
+            const double l = z > 0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z));
+            lp[q] = l;
+            lq[q] = l - z;
+          }
+        }
+      }
+    });
+    parallel_chunks(N, 256, threads, [&](size_t from, size_t to, size_t) {
+      for (size_t n = from; n < to; ++n) {
+        double *row = &post[n * S];
+        std::copy(log_prior.begin(), log_prior.end(), row);
+        add_rows(row, table.data(), person_cols.data() + person_start[n],
+                 person_start[n + 1] - person_start[n], S);
+        const double top = *std::max_element(row, row + Q);
+        double sum = 0;
+        for (size_t q = 0; q < Q; ++q) {
+          row[q] = std::exp(row[q] - top);
+          sum += row[q];
+        }
+        person_ll[n] = m.weight[n] * (std::log(sum) + top);
+        const double scale = m.weight[n] / sum;
+        for (size_t q = 0; q < Q; ++q)
+          row[q] *= scale;
+      }
+    });
+    double ll = 0;
+    for (double v : person_ll)
+      ll += v;
+    return ll;
+  };
+
+  // M-step from the posteriors: items are independent given the expected
+  // counts, so each item's counts are summed and its Newton steps taken in
+  // one go. Warm-started from the current values, a few Newton steps suffice
+  // (a generalised EM step).
+  NewtonLimits lim;
+  lim.max_slope = opts.max_slope;
+  lim.ridge = opts.ridge;
+  lim.slope_prior_sd = opts.slope_prior_sd;
+  lim.slope_prior_mean = opts.slope_prior_mean;
+  auto m_step = [&](int newton_steps) {
+    NewtonLimits l = lim;
+    l.steps = newton_steps;
+    parallel_chunks(J, 256, threads, [&](size_t from, size_t to, size_t slot) {
+      double *r = scratch[slot].data(), *w = r + S;
+      for (size_t j = from; j < to; ++j) {
+        std::fill(r, r + 2 * S, 0.0);
+        add_rows(r, post.data(), col_persons.data() + col_start[j], col_start[j + 1] - col_start[j],
+                 S);
+        add_rows(w, post.data(), col_persons.data() + col_start[J + j],
+                 col_start[J + j + 1] - col_start[J + j], S);
+        double *aj = &a[static_cast<Eigen::Index>(j)], *dj = &d[static_cast<Eigen::Index>(j)];
+        logistic_newton_grid(x.data(), h, r, w, Q, fit_slope, l, aj, dj);
+        if (opts.model == IrtModel::common_slope) {
+          // Item j's share of the shared slope's gradient and curvature at
+          // the new intercept.
+          double g = 0, c = 0;
+          for (size_t q = 0; q < Q; ++q) {
+            const double p = 1.0 / (1.0 + std::exp(-(*aj * x[q] + *dj))), nq = r[q] + w[q];
+            g += (r[q] - nq * p) * x[q];
+            c += nq * p * (1 - p) * x[q] * x[q];
+          }
+          slope_g[j] = g;
+          slope_h[j] = c;
+        }
+      }
+    });
+    if (opts.model == IrtModel::common_slope) {
+      // One Newton step on the shared slope, intercepts fixed.
+      double g = 0, c = 0;
+      for (size_t j = 0; j < J; ++j) {
+        g += slope_g[j];
+        c += slope_h[j];
+      }
+      const double s = c > 1e-12 ? std::clamp(g / c, -0.5, 0.5) : 0.0;
+      a.setConstant(std::clamp(a[0] + s, 0.01, opts.max_slope));
+    }
+  };
+
+  // What EM increases: the log-likelihood plus the log priors.
+  auto log_priors = [&]() {
+    double s = -0.5 * opts.ridge * d.squaredNorm();
+    if (fit_slope && opts.slope_prior_sd > 0) {
+      const double s2 = opts.slope_prior_sd * opts.slope_prior_sd;
+      for (Eigen::Index j = 0; j < a.size(); ++j) {
+        const double la = std::log(a[j]);
+        s -= (la - opts.slope_prior_mean) * (la - opts.slope_prior_mean) / (2 * s2) + la;
       }
     }
-    L.noalias() = R * logP;
-    L.noalias() += W * logQ;
-    L.rowwise() += log_prior.transpose();
-    Eigen::VectorXd row_max = L.rowwise().maxCoeff();
-    L = (L.colwise() - row_max).array().exp().matrix();
-    Eigen::VectorXd row_sum = L.rowwise().sum();
-    double ll = (weight.array() * (row_sum.array().log() + row_max.array())).sum();
-    L = (weight.array() / row_sum.array()).matrix().asDiagonal() *
-        L;  // posterior weights, times the frequency
-    rjq.noalias() = Rt * L;
-    njq.noalias() = Wt * L;
-    njq += rjq;
+    return s;
+  };
 
-    out.iterations = it;
-    out.log_likelihood = ll;
-    if (std::fabs(ll - prev) < opts.tolerance) {
+  MmlResult out;
+  int evals = 0;
+  auto evaluate = [&](double *ll) {
+    ++evals;
+    *ll = e_step();
+    return *ll + log_priors();
+  };
+  // (a, d) are always the last evaluated point and ll0, obj0 its values.
+  double ll0, obj0 = evaluate(&ll0);
+  out.trace.push_back(obj0);
+  const bool squarem = opts.acceleration == EmAcceleration::squarem;
+  double step_max = 1.0;  // S3 step length bound, grown 4-fold when reached
+  while (evals < opts.max_iterations) {
+    // Long Newton runs from the starting values, then a few per M-step.
+    const int newton_steps = evals <= 2 ? 25 : 3;
+    const Eigen::VectorXd a0 = a, d0 = d;
+    m_step(newton_steps);
+    double ll1, obj1 = evaluate(&ll1);
+    out.trace.push_back(obj1);
+    const bool done = std::fabs(ll1 - ll0) < opts.tolerance;
+    ll0 = ll1;
+    obj0 = obj1;
+    if (done) {
       out.converged = true;
       break;
     }
-    prev = ll;
+    if (!squarem || evals <= 2 || evals >= opts.max_iterations) continue;
 
-    // M-step: items are independent given the expected counts, so they are
-    // split over threads. Warm-started from the previous iteration, a few
-    // Newton steps per EM iteration suffice (a generalised EM step).
-    const bool slope = opts.model == IrtModel::two_pl;
-    NewtonLimits lim;
-    lim.steps = it <= 2 ? 25 : 3;
-    lim.max_slope = opts.max_slope;
-    lim.ridge = opts.ridge;
-    auto items = [&](Eigen::Index from, Eigen::Index to) {
-      for (Eigen::Index j = from; j < to; ++j) {
-        // Rows of the row-major count matrices are contiguous.
-        logistic_newton(x.data(), rjq.row(j).data(), njq.row(j).data(), static_cast<size_t>(Q),
-                        slope, lim, &a[j], &d[j]);
+    // SQUAREM: a second EM step, then theta0 + 2 alpha r + alpha^2 v with
+    // r = theta1 - theta0, v = theta2 - 2 theta1 + theta0, alpha = |r| / |v|
+    // (scheme S3) within [1, step_max]; alpha = 1 is the plain second step.
+    const Eigen::VectorXd a1 = a, d1 = d;
+    m_step(newton_steps);
+    const double rr = (a1 - a0).squaredNorm() + (d1 - d0).squaredNorm();
+    const double vv = (a - 2 * a1 + a0).squaredNorm() + (d - 2 * d1 + d0).squaredNorm();
+    double alpha = vv > 0 ? std::sqrt(rr / vv) : step_max;
+    alpha = std::clamp(std::isfinite(alpha) ? alpha : 1.0, 1.0, step_max);
+    if (alpha > 1) {
+      const Eigen::VectorXd a2 = a, d2 = d;
+      a = (a0 + 2 * alpha * (a1 - a0) + alpha * alpha * (a2 - 2 * a1 + a0))
+              .cwiseMax(0.01)
+              .cwiseMin(opts.max_slope);
+      d = (d0 + 2 * alpha * (d1 - d0) + alpha * alpha * (d2 - 2 * d1 + d0))
+              .cwiseMax(-30.0)
+              .cwiseMin(30.0);
+      double ll, obj = evaluate(&ll);
+      if (std::isfinite(obj) && obj >= obj1) {
+        out.trace.push_back(obj);
+        ll0 = ll;
+        obj0 = obj;
+        if (alpha == step_max) step_max *= 4;
+        continue;
       }
-    };
-    {
-      const Eigen::Index parts = J >= 256 ? threads : 1;
-      std::vector<std::thread> pool;
-      for (Eigen::Index t = 1; t < parts; ++t)
-        pool.emplace_back(items, J * t / parts, J * (t + 1) / parts);
-      items(0, J / parts);
-      for (auto &th : pool)
-        th.join();
+      // The extrapolation lost ground: back to the second EM step.
+      if (alpha == step_max) step_max = std::max(1.0, step_max / 4);
+      if (evals >= opts.max_iterations) {
+        a = a1;
+        d = d1;
+        break;
+      }
+      a = a2;
+      d = d2;
+    } else if (alpha == step_max) {
+      step_max *= 4;
     }
-    switch (opts.model) {
-      case IrtModel::rasch:
-      case IrtModel::two_pl:
-        break;
-      case IrtModel::common_slope: {
-        // One Newton step on the shared slope, intercepts fixed.
-        double g = 0, h = 0;
-        for (Eigen::Index j = 0; j < J; ++j) {
-          for (int q = 0; q < Q; ++q) {
-            double p = 1.0 / (1.0 + std::exp(-(a[j] * x[q] + d[j])));
-            g += (rjq(j, q) - njq(j, q) * p) * x[q];
-            h += njq(j, q) * p * (1 - p) * x[q] * x[q];
-          }
-        }
-        double s = h > 1e-12 ? std::clamp(g / h, -0.5, 0.5) : 0.0;
-        a.setConstant(std::clamp(a[0] + s, 0.01, opts.max_slope));
-        break;
-      }
+    double ll2, obj2 = evaluate(&ll2);
+    out.trace.push_back(obj2);
+    const bool done2 = std::fabs(ll2 - ll0) < opts.tolerance;
+    ll0 = ll2;
+    obj0 = obj2;
+    if (done2) {
+      out.converged = true;
+      break;
     }
   }
-  out.items.resize(static_cast<size_t>(J));
-  out.intercepts.resize(static_cast<size_t>(J));
-  for (Eigen::Index j = 0; j < J; ++j) {
-    out.items[static_cast<size_t>(j)] = IrtItem{a[j], -d[j] / a[j]};
-    out.intercepts[static_cast<size_t>(j)] = d[j];
+  out.iterations = evals;
+  out.log_likelihood = ll0;
+  out.items.resize(J);
+  out.intercepts.resize(J);
+  for (size_t j = 0; j < J; ++j) {
+    const Eigen::Index i = static_cast<Eigen::Index>(j);
+    out.items[j] = IrtItem{a[i], -d[i] / a[i]};
+    out.intercepts[j] = d[i];
   }
   out.latent_variance = opts.model == IrtModel::common_slope ? a[0] * a[0] : 1.0;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

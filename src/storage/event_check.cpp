@@ -130,7 +130,18 @@ void check_no_pii(element e, const PathLink *path, const Where &where) {
   }
 }
 
-enum class Kind { string, boolean, number, probability, nonneg, modality, outcome, state };
+enum class Kind {
+  string,
+  boolean,
+  number,
+  probability,
+  nonneg,
+  count,
+  modality,
+  outcome,
+  state,
+  trigger
+};
 
 struct FieldRule {
   const char *name;
@@ -150,13 +161,16 @@ const std::vector<TypeRule> &type_rules() {
        {{"problem_id", Kind::string, true},
         {"concept_id", Kind::string, true},
         {"correct", Kind::boolean, true},
+        {"misconception_id", Kind::string, false},
         {"latency_ms", Kind::nonneg, false},
         {"confidence", Kind::probability, false}}},
       {"mastery.updated",
        {{"concept_id", Kind::string, true},
         {"new_level", Kind::probability, true},
-        {"old_level", Kind::probability, false}}},
-      {"misconception.detected", {{"misconception_id", Kind::string, true}}},
+        {"old_level", Kind::probability, false},
+        {"streak", Kind::count, false}}},
+      {"misconception.detected",
+       {{"misconception_id", Kind::string, true}, {"concept_id", Kind::string, false}}},
       {"intervention.recommended",
        {{"misconception_id", Kind::string, true}, {"modality", Kind::modality, true}}},
       {"intervention.approved",
@@ -167,6 +181,10 @@ const std::vector<TypeRule> &type_rules() {
        {{"misconception_id", Kind::string, true},
         {"modality", Kind::modality, true},
         {"outcome", Kind::outcome, true}}},
+      {"escalation.triggered",
+       {{"misconception_id", Kind::string, true},
+        {"trigger", Kind::trigger, true},
+        {"prereq_mastery", Kind::probability, false}}},
       {"escalation.transitioned",
        {{"misconception_id", Kind::string, true}, {"to", Kind::state, true}}},
       {"alert.created", {{"alert_type", Kind::string, true}, {"severity", Kind::string, true}}},
@@ -214,6 +232,20 @@ std::string field_problem(element v, const FieldRule &f) {
       }
       break;
     }
+    case Kind::count: {
+      int64_t n;
+      if (v.get_int64().get(n)) return want("an integer");
+      if (n < 0 || n > INT32_MAX) return fmt::format("is {}; it must lie in 0..{}", n, INT32_MAX);
+      break;
+    }
+    case Kind::trigger: {
+      std::string_view s;
+      EscalationTriggerKind t;
+      if (v.get_string().get(s) || !parse_escalation_trigger(s, &t)) {
+        return "must be an escalation trigger (prereq_checked, teacher_acknowledged, ...)";
+      }
+      break;
+    }
     case Kind::state: {
       std::string_view s;
       EscalationState st;
@@ -233,31 +265,51 @@ namespace {
 void fill_view_input(const Event &e, simdjson::dom::object o, ViewInput *in) {
   in->kind = view_input_kind(e.type);
   auto str = [&](const char *k) { return std::string(o[k].get_string().value_unsafe()); };
+  auto opt_str = [&](const char *k) {
+    std::string_view v;
+    return o[k].get_string().get(v) ? std::string() : std::string(v);
+  };
+  auto modality = [&] { parse_modality(o["modality"].get_string().value_unsafe(), &in->modality); };
   switch (in->kind) {
     case ViewInput::response:
       in->key = str("concept_id");
       in->flag = o["correct"].get_bool().value_unsafe();
+      in->key2 = str("problem_id");
+      in->key3 = opt_str("misconception_id");
       break;
     case ViewInput::mastery: {
       in->key = str("concept_id");
       double d = 0;
-      auto err = o["new_level"].get_double().get(d);
-      (void)err;
-      in->level = d;
+      if (o["new_level"].get_double().get(d) == simdjson::SUCCESS) in->level = d;
+      int64_t streak = 0;
+      if (o["streak"].get_int64().get(streak) == simdjson::SUCCESS)
+        in->count = static_cast<int32_t>(streak);
       break;
     }
     case ViewInput::detected:
-    case ViewInput::transition:
+      in->key = str("misconception_id");
+      in->key2 = opt_str("concept_id");
+      break;
+    case ViewInput::recommended:
     case ViewInput::assigned:
+      in->key = str("misconception_id");
+      modality();
+      break;
     case ViewInput::outcome:
       in->key = str("misconception_id");
-      if (in->kind == ViewInput::transition) {
-        parse_escalation_state(o["to"].get_string().value_unsafe(), &in->state);
-      } else if (in->kind != ViewInput::detected) {
-        parse_modality(o["modality"].get_string().value_unsafe(), &in->modality);
-        in->flag = in->kind == ViewInput::outcome &&
-                   o["outcome"].get_string().value_unsafe() == "resolved";
-      }
+      modality();
+      in->flag = o["outcome"].get_string().value_unsafe() == "resolved";
+      break;
+    case ViewInput::triggered: {
+      in->key = str("misconception_id");
+      parse_escalation_trigger(o["trigger"].get_string().value_unsafe(), &in->trigger);
+      double m = 1.0;
+      in->level = o["prereq_mastery"].get_double().get(m) == simdjson::SUCCESS ? m : 1.0;
+      break;
+    }
+    case ViewInput::transition:
+      in->key = str("misconception_id");
+      parse_escalation_state(o["to"].get_string().value_unsafe(), &in->state);
       break;
     case ViewInput::none:
       break;
@@ -312,6 +364,7 @@ void check_event(const Event &e, size_t index, ViewInput *view) {
         }
         continue;
       }
+      if (!f.required && v.type() == element_type::NULL_VALUE) continue;  // null = absent
       std::string problem = field_problem(v, f);
       if (!problem.empty()) reject(where, fmt::format("payload.{}", f.name), problem);
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "tutorcore/common/error.hpp"
@@ -50,18 +51,35 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'tutorcore: the event log is append-only'); END;
 CREATE TABLE IF NOT EXISTS view_meta(name TEXT PRIMARY KEY, through_id INTEGER NOT NULL);
+)sql";
+
+// The view checkpoint tables. They are a cache of the log: a store whose
+// tables have another layout (an older library) drops them and refolds.
+constexpr int64_t kViewSchemaVersion = 2;
+const char *const kViewSchema = R"sql(
 CREATE TABLE IF NOT EXISTS view_mastery(
   tenant TEXT, student TEXT, concept_id TEXT, level REAL, has_level INTEGER,
-  attempts INTEGER, correct INTEGER, last_event_id INTEGER, updated_us INTEGER,
+  attempts INTEGER, correct INTEGER, streak INTEGER, last_event_id INTEGER, updated_us INTEGER,
   PRIMARY KEY(tenant, student, concept_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS view_practice(
+  tenant TEXT, student TEXT, problem_id TEXT, attempts INTEGER, correct INTEGER,
+  last_event_id INTEGER, updated_us INTEGER,
+  PRIMARY KEY(tenant, student, problem_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS view_escalation(
   tenant TEXT, student TEXT, misconception_id TEXT, state TEXT, modalities_tried INTEGER,
-  attempts INTEGER, detections INTEGER, recurrences INTEGER, last_event_id INTEGER,
-  updated_us INTEGER, PRIMARY KEY(tenant, student, misconception_id)) WITHOUT ROWID;
+  attempts INTEGER, persists INTEGER, conferences_failed INTEGER, detections INTEGER,
+  recurrences INTEGER, intervention_active INTEGER, current_modality TEXT,
+  recommended_modality TEXT, concept_id TEXT, window_counted INTEGER, window_present INTEGER,
+  refused INTEGER, last_event_id INTEGER, updated_us INTEGER,
+  PRIMARY KEY(tenant, student, misconception_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS view_effectiveness(
   tenant TEXT, misconception_id TEXT, modality TEXT, attempts INTEGER, resolutions INTEGER,
   resolution_rate REAL, last_event_id INTEGER, updated_us INTEGER,
   PRIMARY KEY(tenant, misconception_id, modality)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS view_modality(
+  tenant TEXT, student TEXT, modality TEXT, attempts INTEGER, resolutions INTEGER,
+  resolution_rate REAL, last_event_id INTEGER, updated_us INTEGER,
+  PRIMARY KEY(tenant, student, modality)) WITHOUT ROWID;
 )sql";
 
 // A prepared statement, reset after each use.
@@ -158,6 +176,7 @@ class SqliteStore final : public EventStore {
       exec("BEGIN IMMEDIATE");
       try {
         exec(kSchema);
+        upgrade_view_tables();
         exec(fmt::format("PRAGMA application_id={}", kApplicationId).c_str());
         exec(fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
         exec("COMMIT");
@@ -285,7 +304,7 @@ class SqliteStore final : public EventStore {
     if (through == 0) return 0;
     {
       Stmt s(db_,
-             "SELECT tenant, student, concept_id, level, has_level, attempts, correct, "
+             "SELECT tenant, student, concept_id, level, has_level, attempts, correct, streak, "
              "last_event_id, updated_us FROM view_mastery");
       while (s.step()) {
         MasteryRow &r = v->mastery.rows[{s.col_text(0), s.col_text(1), s.col_text(2)}];
@@ -293,43 +312,69 @@ class SqliteStore final : public EventStore {
         r.has_level = s.col_i64(4) != 0;
         r.attempts = static_cast<int32_t>(s.col_i64(5));
         r.correct = static_cast<int32_t>(s.col_i64(6));
-        r.last_event_id = s.col_i64(7);
-        r.updated_us = s.col_i64(8);
-      }
-    }
-    {
-      Stmt s(db_,
-             "SELECT tenant, student, misconception_id, state, modalities_tried, attempts, "
-             "detections, recurrences, last_event_id, updated_us FROM view_escalation");
-      while (s.step()) {
-        EscalationRow &r = v->escalation.rows[{s.col_text(0), s.col_text(1), s.col_text(2)}];
-        if (!parse_escalation_state(s.col_text(3), &r.state)) {
-          throw Error(Errc::storage,
-                      fmt::format("store '{}': view_escalation holds unknown state '{}'; "
-                                  "rebuild the views",
-                                  path_, s.col_text(3)));
-        }
-        r.modalities_tried = static_cast<uint8_t>(s.col_i64(4));
-        r.attempts = static_cast<int32_t>(s.col_i64(5));
-        r.detections = static_cast<int32_t>(s.col_i64(6));
-        r.recurrences = static_cast<int32_t>(s.col_i64(7));
+        r.streak = static_cast<int32_t>(s.col_i64(7));
         r.last_event_id = s.col_i64(8);
         r.updated_us = s.col_i64(9);
       }
     }
     {
       Stmt s(db_,
-             "SELECT tenant, misconception_id, modality, attempts, resolutions, "
-             "last_event_id, updated_us FROM view_effectiveness");
+             "SELECT tenant, student, problem_id, attempts, correct, last_event_id, updated_us "
+             "FROM view_practice");
       while (s.step()) {
-        EffectivenessRow &r = v->effectiveness.rows[{s.col_text(0), s.col_text(1), s.col_text(2)}];
+        PracticeRow &r = v->practice.rows[{s.col_text(0), s.col_text(1), s.col_text(2)}];
         r.attempts = static_cast<int32_t>(s.col_i64(3));
-        r.resolutions = static_cast<int32_t>(s.col_i64(4));
+        r.correct = static_cast<int32_t>(s.col_i64(4));
         r.last_event_id = s.col_i64(5);
         r.updated_us = s.col_i64(6);
       }
     }
+    {
+      Stmt s(db_,
+             "SELECT tenant, student, misconception_id, state, modalities_tried, attempts, "
+             "persists, conferences_failed, detections, recurrences, intervention_active, "
+             "current_modality, recommended_modality, concept_id, window_counted, "
+             "window_present, refused, last_event_id, updated_us FROM view_escalation");
+      auto modality = [&](int col, std::optional<Modality> *out) {
+        if (sqlite3_column_type(s.get(), col) == SQLITE_NULL) return;
+        Modality m;
+        if (!parse_modality(s.col_text(col), &m)) {
+          throw Error(Errc::storage, fmt::format("store '{}': view_escalation holds unknown "
+                                                 "modality '{}'; rebuild the views",
+                                                 path_, s.col_text(col)));
+        }
+        *out = m;
+      };
+      while (s.step()) {
+        EscalationRow &r = v->escalation.rows[{s.col_text(0), s.col_text(1), s.col_text(2)}];
+        Escalation &m = r.machine;
+        if (!parse_escalation_state(s.col_text(3), &m.state)) {
+          throw Error(Errc::storage,
+                      fmt::format("store '{}': view_escalation holds unknown state '{}'; "
+                                  "rebuild the views",
+                                  path_, s.col_text(3)));
+        }
+        m.modalities_tried = static_cast<uint8_t>(s.col_i64(4));
+        m.attempts = static_cast<int32_t>(s.col_i64(5));
+        m.persists = static_cast<int32_t>(s.col_i64(6));
+        m.conferences_failed = static_cast<int32_t>(s.col_i64(7));
+        m.detections = static_cast<int32_t>(s.col_i64(8));
+        m.recurrences = static_cast<int32_t>(s.col_i64(9));
+        m.intervention_active = s.col_i64(10) != 0;
+        modality(11, &m.current);
+        modality(12, &m.recommended);
+        r.concept_id = s.col_text(13);
+        r.window_counted = static_cast<int32_t>(s.col_i64(14));
+        r.window_present = static_cast<int32_t>(s.col_i64(15));
+        r.refused = static_cast<int32_t>(s.col_i64(16));
+        r.last_event_id = s.col_i64(17);
+        r.updated_us = s.col_i64(18);
+      }
+    }
+    load_counts(v->effectiveness, "view_effectiveness");
+    load_counts(v->modality, "view_modality");
     v->set_through_id(through);
+    v->reindex();
     v->clear_dirty();
     return through;
   }
@@ -348,40 +393,71 @@ class SqliteStore final : public EventStore {
         exec("COMMIT");
         return;
       }
-      if (full)
+      if (full) {
         exec(
-            "DELETE FROM view_mastery; DELETE FROM view_escalation; DELETE FROM "
-            "view_effectiveness;");
+            "DELETE FROM view_mastery; DELETE FROM view_practice; DELETE FROM view_escalation; "
+            "DELETE FROM view_effectiveness; DELETE FROM view_modality;");
+      }
       save_rows(v.mastery, full,
-                "INSERT OR REPLACE INTO view_mastery VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                "INSERT OR REPLACE INTO view_mastery VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
                 [](Stmt &s, const MasteryRow &r) {
                   s.f64(4, r.level);
                   s.i64(5, r.has_level);
                   s.i64(6, r.attempts);
                   s.i64(7, r.correct);
-                  s.i64(8, r.last_event_id);
-                  s.i64(9, r.updated_us);
-                });
-      save_rows(v.escalation, full,
-                "INSERT OR REPLACE INTO view_escalation VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                [](Stmt &s, const EscalationRow &r) {
-                  sqlite3_bind_text(s.get(), 4, escalation_state_name(r.state), -1, SQLITE_STATIC);
-                  s.i64(5, r.modalities_tried);
-                  s.i64(6, r.attempts);
-                  s.i64(7, r.detections);
-                  s.i64(8, r.recurrences);
+                  s.i64(8, r.streak);
                   s.i64(9, r.last_event_id);
                   s.i64(10, r.updated_us);
                 });
+      save_rows(v.practice, full,
+                "INSERT OR REPLACE INTO view_practice VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                [](Stmt &s, const PracticeRow &r) {
+                  s.i64(4, r.attempts);
+                  s.i64(5, r.correct);
+                  s.i64(6, r.last_event_id);
+                  s.i64(7, r.updated_us);
+                });
+      save_rows(v.escalation, full,
+                "INSERT OR REPLACE INTO view_escalation VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                "?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+                [](Stmt &s, const EscalationRow &r) {
+                  const Escalation &m = r.machine;
+                  auto modality = [&](int col, const std::optional<Modality> &v) {
+                    if (v) {
+                      sqlite3_bind_text(s.get(), col, modality_name(*v), -1, SQLITE_STATIC);
+                    } else {
+                      sqlite3_bind_null(s.get(), col);
+                    }
+                  };
+                  sqlite3_bind_text(s.get(), 4, escalation_state_name(m.state), -1, SQLITE_STATIC);
+                  s.i64(5, m.modalities_tried);
+                  s.i64(6, m.attempts);
+                  s.i64(7, m.persists);
+                  s.i64(8, m.conferences_failed);
+                  s.i64(9, m.detections);
+                  s.i64(10, m.recurrences);
+                  s.i64(11, m.intervention_active);
+                  modality(12, m.current);
+                  modality(13, m.recommended);
+                  s.text(14, r.concept_id);
+                  s.i64(15, r.window_counted);
+                  s.i64(16, r.window_present);
+                  s.i64(17, r.refused);
+                  s.i64(18, r.last_event_id);
+                  s.i64(19, r.updated_us);
+                });
+      auto counts = [](Stmt &s, const EffectivenessRow &r) {
+        s.i64(4, r.attempts);
+        s.i64(5, r.resolutions);
+        s.f64(6, r.rate());
+        s.i64(7, r.last_event_id);
+        s.i64(8, r.updated_us);
+      };
       save_rows(v.effectiveness, full,
                 "INSERT OR REPLACE INTO view_effectiveness VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                [](Stmt &s, const EffectivenessRow &r) {
-                  s.i64(4, r.attempts);
-                  s.i64(5, r.resolutions);
-                  s.f64(6, r.rate());
-                  s.i64(7, r.last_event_id);
-                  s.i64(8, r.updated_us);
-                });
+                counts);
+      save_rows(v.modality, full,
+                "INSERT OR REPLACE INTO view_modality VALUES(?1,?2,?3,?4,?5,?6,?7,?8)", counts);
       Stmt meta(db_, "INSERT OR REPLACE INTO view_meta(name, through_id) VALUES('all', ?1)");
       meta.i64(1, v.through_id());
       meta.step();
@@ -394,6 +470,37 @@ class SqliteStore final : public EventStore {
   }
 
  private:
+  // Drops view tables of another layout (they are a cache of the log) and
+  // creates the current ones; the caller's transaction covers it.
+  void upgrade_view_tables() {
+    int64_t version = 0;
+    {
+      Stmt s(db_, "SELECT value FROM store_meta WHERE name='view_schema'");
+      if (s.step()) version = s.col_i64(0);
+    }
+    if (version != kViewSchemaVersion) {
+      exec(
+          "DROP TABLE IF EXISTS view_mastery; DROP TABLE IF EXISTS view_practice; "
+          "DROP TABLE IF EXISTS view_escalation; DROP TABLE IF EXISTS view_effectiveness; "
+          "DROP TABLE IF EXISTS view_modality; DELETE FROM view_meta;");
+    }
+    exec(kViewSchema);
+    Stmt set(db_, "INSERT OR REPLACE INTO store_meta(name, value) VALUES('view_schema', ?1)");
+    set.i64(1, kViewSchemaVersion);
+    set.step();
+  }
+
+  void load_counts(View<EffectivenessRow> &view, const char *table) {
+    Stmt s(db_, fmt::format("SELECT * FROM {}", table).c_str());
+    while (s.step()) {
+      EffectivenessRow &r = view.rows[{s.col_text(0), s.col_text(1), s.col_text(2)}];
+      r.attempts = static_cast<int32_t>(s.col_i64(3));
+      r.resolutions = static_cast<int32_t>(s.col_i64(4));
+      r.last_event_id = s.col_i64(6);
+      r.updated_us = s.col_i64(7);
+    }
+  }
+
   template <class Row, class Bind>
   void save_rows(const View<Row> &view, bool full, const char *sql, Bind bind) {
     Stmt s(db_, sql);

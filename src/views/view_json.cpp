@@ -36,19 +36,45 @@ std::string view_rows_json(const ViewSet &v, std::string_view view, std::string_
         w.value(r.level);
       else
         w.null();
+      w.field("attempts", r.attempts).field("correct", r.correct).field("streak", r.streak);
+    });
+  } else if (view == "practice") {
+    write_rows(w, v.practice, tenant, student, [&](const Key3 &k, const PracticeRow &r) {
+      w.field("student", k.b).field("problem_id", k.c);
       w.field("attempts", r.attempts).field("correct", r.correct);
+    });
+  } else if (view == "modality") {
+    write_rows(w, v.modality, tenant, student, [&](const Key3 &k, const EffectivenessRow &r) {
+      w.field("student", k.b).field("modality", k.c);
+      w.field("attempts", r.attempts).field("resolutions", r.resolutions);
+      w.field("resolution_rate", r.rate());
     });
   } else if (view == "escalation") {
     write_rows(w, v.escalation, tenant, student, [&](const Key3 &k, const EscalationRow &r) {
-      w.field("student", k.b).field("misconception_id", k.c);
-      w.field("state", escalation_state_name(r.state));
+      const Escalation &m = r.machine;
+      w.field("student", k.b).field("misconception_id", k.c).field("concept_id", r.concept_id);
+      w.field("state", escalation_state_name(m.state));
       w.key("modalities_tried").begin_array();
       for (size_t i = 0; i < kModalityCount; ++i) {
-        if (r.modalities_tried & (1u << i)) w.value(modality_name(static_cast<Modality>(i)));
+        if (m.modalities_tried & (1u << i)) w.value(modality_name(static_cast<Modality>(i)));
       }
       w.end_array();
-      w.field("attempts", r.attempts).field("detections", r.detections);
-      w.field("recurrences", r.recurrences);
+      w.field("attempts", m.attempts).field("persists", m.persists);
+      w.field("detections", m.detections).field("recurrences", m.recurrences);
+      w.field("conferences_failed", m.conferences_failed);
+      w.field("intervention_active", m.intervention_active);
+      w.key("current_modality");
+      if (m.current)
+        w.value(modality_name(*m.current));
+      else
+        w.null();
+      w.key("recommended_modality");
+      if (m.recommended)
+        w.value(modality_name(*m.recommended));
+      else
+        w.null();
+      w.field("awaiting_approval", m.recommended.has_value() && !m.intervention_active);
+      w.field("outcome_window", r.window_counted);
     });
   } else if (view == "effectiveness") {
     if (!student.empty()) {
@@ -62,10 +88,9 @@ std::string view_rows_json(const ViewSet &v, std::string_view view, std::string_
       w.field("resolution_rate", r.rate());
     });
   } else {
-    throw Error(
-        Errc::invalid,
-        fmt::format("view query: unknown view '{}'; use mastery, escalation or effectiveness",
-                    view));
+    throw Error(Errc::invalid, fmt::format("view query: unknown view '{}'; use mastery, practice, "
+                                           "escalation, effectiveness or modality",
+                                           view));
   }
   w.end_array().end_object();
   return w.take();

@@ -68,7 +68,7 @@ TEST_CASE("the fold gives the documented values") {
       ev("response.submitted", R"({"problem_id":"p","concept_id":"c1","correct":true})"),
       ev("response.submitted", R"({"problem_id":"p","concept_id":"c1","correct":false})"),
       ev("mastery.updated", R"({"concept_id":"c1","new_level":0.625})"),
-      ev("misconception.detected", R"({"misconception_id":"m1"})"),
+      ev("misconception.detected", R"({"misconception_id":"m1","concept_id":"c1"})"),
       ev("misconception.detected", R"({"misconception_id":"m1"})"),
       ev("intervention.recommended", R"({"misconception_id":"m1","modality":"visual"})"),
   };
@@ -84,37 +84,76 @@ TEST_CASE("the fold gives the documented values") {
     CHECK(m->level == 0.625);
     CHECK(m->last_event_id == 3);
     EscalationRow r = row("m1");
-    CHECK(r.state == EscalationState::detected);  // recommended is not yet assigned
-    CHECK(r.detections == 2);
-    CHECK(r.attempts == 0);
+    CHECK(r.state() == EscalationState::detected);  // recommended is not yet assigned
+    CHECK(r.machine.detections == 2);
+    CHECK(r.machine.attempts == 0);
+    CHECK(r.machine.recommended == Modality::visual);
+    CHECK_FALSE(r.machine.intervention_active);
+    CHECK(r.concept_id == "c1");
   }
   std::vector<Event> more = {
       ev("intervention.assigned", R"({"misconception_id":"m1","modality":"visual"})"),
+      // The outcome window: responses on the misconception's concept count,
+      // others do not; m1 shows up once.
+      ev("response.submitted",
+         R"({"problem_id":"p2","concept_id":"c1","correct":false,"misconception_id":"m1"})"),
+      ev("response.submitted", R"({"problem_id":"p9","concept_id":"c9","correct":false})"),
+      ev("response.submitted", R"({"problem_id":"p3","concept_id":"c1","correct":true})"),
   };
   l.append(more);
-  CHECK(row("m1").state == EscalationState::intervention_assigned);
+  CHECK(row("m1").state() == EscalationState::intervention_assigned);
+  CHECK(row("m1").window_counted == 2);
+  CHECK(row("m1").window_present == 1);
+  {
+    ViewSet v = snapshot(l);
+    REQUIRE(v.practice.find({"t1", "s1", "p"}));
+    CHECK(v.practice.find({"t1", "s1", "p"})->attempts == 2);
+    CHECK(v.practice.find({"t1", "s1", "p9"})->correct == 0);
+  }
   more = {ev("intervention.outcome",
              R"({"misconception_id":"m1","modality":"visual","outcome":"persisted"})"),
           ev("intervention.assigned", R"({"misconception_id":"m1","modality":"pattern"})")};
   l.append(more);
   EscalationRow r = row("m1");
-  CHECK(r.state == EscalationState::modality_switched);
-  CHECK(r.attempts == 2);
-  CHECK(r.modalities_tried == ((1u << 0) | (1u << 2)));
+  CHECK(r.state() == EscalationState::modality_switched);
+  CHECK(r.machine.attempts == 2);
+  CHECK(r.machine.modalities_tried == ((1u << 0) | (1u << 2)));
+  CHECK(r.window_counted == 0);  // a new intervention, a new window
+  // The second persist goes to the prerequisite check; a weak prerequisite
+  // sends the student to remediation, and its recovery back to assessment.
+  more = {ev("intervention.outcome",
+             R"({"misconception_id":"m1","modality":"pattern","outcome":"persisted"})"),
+          ev("escalation.triggered",
+             R"({"misconception_id":"m1","trigger":"prereq_checked","prereq_mastery":0.4})")};
+  l.append(more);
+  CHECK(row("m1").state() == EscalationState::prereq_remediation);
+  more = {
+      ev("escalation.triggered",
+         R"({"misconception_id":"m1","trigger":"prereq_mastery_updated","prereq_mastery":0.7})")};
+  l.append(more);
+  CHECK(row("m1").state() == EscalationState::intervention_assigned);
+  // A trigger the machine refuses in this state changes nothing but the count.
+  more = {ev("escalation.triggered", R"({"misconception_id":"m1","trigger":"conference_failed"})")};
+  l.append(more);
+  CHECK(row("m1").state() == EscalationState::intervention_assigned);
+  CHECK(row("m1").refused == 1);
   more = {ev("escalation.transitioned", R"({"misconception_id":"m1","to":"prerequisite_check"})")};
   l.append(more);
-  CHECK(row("m1").state == EscalationState::prerequisite_check);
-  more = {ev("intervention.outcome",
-             R"({"misconception_id":"m1","modality":"pattern","outcome":"resolved"})")};
+  CHECK(row("m1").state() == EscalationState::prerequisite_check);
+  more = {
+      ev("escalation.transitioned", R"({"misconception_id":"m1","to":"intervention_assigned"})"),
+      ev("intervention.outcome",
+         R"({"misconception_id":"m1","modality":"pattern","outcome":"resolved"})")};
   l.append(more);
-  CHECK(row("m1").state == EscalationState::resolved);
+  CHECK(row("m1").state() == EscalationState::resolved);
   more = {ev("misconception.detected", R"({"misconception_id":"m1"})")};
   l.append(more);
   r = row("m1");
-  CHECK(r.state == EscalationState::detected);
-  CHECK(r.recurrences == 1);
-  CHECK(r.attempts == 0);
-  CHECK(r.modalities_tried == 0);
+  CHECK(r.state() == EscalationState::detected);
+  CHECK(r.machine.recurrences == 1);
+  CHECK(r.machine.attempts == 0);
+  CHECK(r.machine.modalities_tried == 0);
+  CHECK(r.concept_id == "c1");  // kept from the first detection
 
   ViewSet v = snapshot(l);
   const EffectivenessRow *visual = v.effectiveness.find({"t1", "m1", "visual"});
@@ -123,7 +162,11 @@ TEST_CASE("the fold gives the documented values") {
   REQUIRE(pattern);
   CHECK(visual->attempts == 1);
   CHECK(visual->resolutions == 0);
-  CHECK(pattern->rate() == 1.0);
+  CHECK(pattern->attempts == 2);
+  CHECK(pattern->rate() == 0.5);
+  // The student's own modality counts.
+  REQUIRE(v.modality.find({"t1", "s1", "pattern"}));
+  CHECK(v.modality.find({"t1", "s1", "pattern"})->resolutions == 1);
 }
 
 TEST_CASE("rebuilt views equal incremental views after a long random stream") {

@@ -26,13 +26,28 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tutorcore/knowledge/domain.hpp"
-#include "tutorcore/views/views.hpp"
 
 namespace tutorcore {
 inline namespace v0 {
+
+enum class EscalationState : uint8_t {
+  detected = 0,
+  intervention_assigned,
+  modality_switched,
+  prerequisite_check,
+  prereq_remediation,
+  escalated,
+  teacher_conference,
+  iep_referral,
+  resolved,
+};
+constexpr size_t kEscalationStateCount = 9;
+const char *escalation_state_name(EscalationState s);
+bool parse_escalation_state(std::string_view name, EscalationState *out);
 
 struct EscalationConfig {
   // Modalities assigned before a persist escalates to the teacher (seed: 4).
@@ -63,6 +78,8 @@ enum class EscalationTriggerKind : uint8_t {
 };
 constexpr size_t kEscalationTriggerCount = 10;
 const char *escalation_trigger_name(EscalationTriggerKind k);
+// Returns false when `name` is not a trigger name.
+bool parse_escalation_trigger(std::string_view name, EscalationTriggerKind *out);
 
 struct EscalationTrigger {
   EscalationTriggerKind kind = EscalationTriggerKind::misconception_detected;

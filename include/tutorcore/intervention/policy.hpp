@@ -3,11 +3,25 @@
 // Thompson sampling (the seed's default), greedy on the posterior mean, and
 // uniform at random (the exploration baseline and a safe logging policy).
 //
-// The seed's Thompson prior for modality m blends the class-wide rate c_m
-// (resolutions / attempts across the class, 0.5 with no data) at weight 10
-// with the student's Laplace-smoothed modality vector e_m at weight 5, on
-// top of a uniform Beta(1, 1):
-//   alpha_m = 1 + 10 c_m + 5 e_m,   beta_m = 1 + 10 (1 - c_m) + 5 (1 - e_m).
+// Every modality m has a Beta posterior for the student's resolution
+// probability. Its prior is the seed's blend: the class-wide rate c_m
+// (resolutions / attempts across the class, no_data_rate with no data) at
+// class_weight pseudo-observations and the student's modality vector entry
+// e_m at student_weight, on top of Beta(prior_alpha, prior_beta):
+//   alpha0_m = prior_alpha + class_weight c_m + student_weight e_m
+//   beta0_m  = prior_beta + class_weight (1 - c_m) + student_weight (1 - e_m)
+// With the defaults, 1 + 10 c_m + 5 e_m and 1 + 10 (1 - c_m) + 5 (1 - e_m).
+//
+// PolicyEvidence::counts (the default) adds the outcomes as counts, so the
+// posterior narrows as evidence accumulates and its mean tends to the
+// student's own rate: with the student's s_m resolutions and f_m failures
+// with m and the class's S_m and F_m,
+//   alpha_m = alpha0_m + student_evidence_weight s_m + class_evidence_weight S_m
+//   beta_m  = beta0_m + student_evidence_weight f_m + class_evidence_weight F_m.
+// PolicyEvidence::seed_rates is the seed's literal select_intervention:
+// alpha0_m, beta0_m alone. Its draws never narrow (17 pseudo-observations
+// however much is known), so Thompson keeps exploring at the same rate.
+//
 // Modalities already tried for this misconception are not offered again, and
 // peer tutoring only when a classmate has resolved the same misconception.
 //
@@ -24,21 +38,44 @@
 namespace tutorcore {
 inline namespace v0 {
 
+// What the posterior counts beyond the seed's prior (formulas above).
+enum class PolicyEvidence : uint8_t {
+  counts = 0,  // prior + the outcomes as counts: a posterior that narrows
+  seed_rates,  // the seed's formula: the prior alone, rates at fixed weights
+};
+const char *evidence_name(PolicyEvidence evidence);
+
 struct PolicyConfig {
+  PolicyEvidence evidence = PolicyEvidence::counts;
   // The Beta every modality starts from before any data (the seed's +1s).
   // Both at least 1, so every posterior density is bounded (the Thompson
   // propensities integrate it numerically).
   double prior_alpha = 1.0;
   double prior_beta = 1.0;
-  // Pseudo-observations the class-wide resolution rate counts for.
+  // Pseudo-observations the class-wide resolution rate counts for in the prior.
   double class_weight = 10.0;
-  // Pseudo-observations the student's modality vector entry counts for.
+  // Pseudo-observations the student's modality vector entry counts for in
+  // the prior. The vector is the student's own Laplace-smoothed rate, so
+  // under `counts` these 5 pseudo-observations count the student's data a
+  // second time: a bounded overconfidence that the evidence outgrows.
   double student_weight = 5.0;
   // The class-wide rate assumed for a modality the class has never tried.
   double no_data_rate = 0.5;
   // Laplace smoothing of the student's modality vector:
   // e_m = (resolutions + laplace) / (attempts + 2 laplace), 0.5 with no data.
   double laplace = 1.0;
+  // `counts` only: what one of the student's own outcomes with a modality
+  // counts for. 1 is Bayes' rule for independent outcomes of one student;
+  // below 1 discounts the student's history (for example, to forget).
+  double student_evidence_weight = 1.0;
+  // `counts` only: what one outcome of the class (all students, this one
+  // included) counts for as evidence about this student. 0 by default: the
+  // class rate is already in the prior, and other students differ from this
+  // one, so class counts at any fixed positive weight grow without bound
+  // and pull every student's posterior onto the class rate as the class
+  // accumulates data (with 0.05 and 250 class attempts, 12.5
+  // pseudo-observations; with 2,500, 125).
+  double class_evidence_weight = 0.0;
 };
 
 // Throws Error(invalid) naming the field when `cfg` is out of range.
@@ -52,7 +89,12 @@ struct ArmContext {
   int32_t class_attempts = 0;     // assignments of this modality across the class
   int32_t class_resolutions = 0;  // of which resolved the misconception
   double student_rate = 0.5;      // the student's modality vector entry, in [0, 1]
-  bool tried = false;             // already tried for this misconception: not offered again
+  // The student's own assignments of this modality and their resolutions
+  // (LearningProfile::modality_tried and modality_resolved): the evidence
+  // under PolicyEvidence::counts, unused under seed_rates.
+  int32_t student_attempts = 0;
+  int32_t student_resolutions = 0;
+  bool tried = false;  // already tried for this misconception: not offered again
 };
 
 struct PolicyContext {
@@ -61,8 +103,9 @@ struct PolicyContext {
   bool resolved_peer_exists = false;
 };
 
-// Throws Error(invalid) naming the modality and field when counts are
-// negative, resolutions exceed attempts, or a rate is outside [0, 1].
+// Throws Error(invalid) naming the modality and field when counts (class or
+// student) are negative, resolutions exceed attempts, or a rate is outside
+// [0, 1].
 void check_policy_context(const PolicyContext &ctx);
 
 using ModalityFlags = std::array<bool, kModalityCount>;
@@ -77,7 +120,8 @@ struct BetaParams {
   double mean() const { return alpha / (alpha + beta); }
 };
 
-// The Beta a Thompson draw for one modality comes from (formula above).
+// The Beta a Thompson draw for one modality comes from, and whose mean
+// greedy ranks by (formulas above, per cfg.evidence).
 BetaParams arm_posterior(const ArmContext &arm, const PolicyConfig &cfg);
 
 enum class PolicyKind : uint8_t { thompson = 0, greedy, uniform };

@@ -1,7 +1,8 @@
 // Joint calibration of a whole response matrix by marginal maximum likelihood
-// (Bock-Aitkin EM over a quadrature grid, theta ~ N(0, 1)). The E-step is two
-// sparse-by-dense matrix products (Eigen), so sparse data with many items
-// (every student answers a few) stays cheap.
+// (Bock-Aitkin EM over a quadrature grid, theta ~ N(0, 1)). The E-step sums,
+// for each person, one table row per answer, and for each item one posterior
+// row per answer, so sparse data with many items (every student answers a
+// few) stays cheap; SQUAREM extrapolation cuts the number of EM iterations.
 #pragma once
 
 #include <cstdint>
@@ -45,25 +46,43 @@ enum class IrtModel {
   two_pl,        // a slope per item
 };
 
+enum class EmAcceleration {
+  none,     // plain EM: one E-step and one M-step per iteration
+  squarem,  // SQUAREM (Varadhan & Roland 2008, step length S3): from two EM steps,
+            // extrapolate; keep the extrapolated point only when the penalised
+            // log-likelihood does not decrease, else the second EM step (monotone)
+};
+
 struct MmlOptions {
   IrtModel model = IrtModel::two_pl;
   int quadrature_points = 61;  // equally spaced on [-range, range]
   double range = 6.0;
-  int max_iterations = 2000;
-  double tolerance = 1e-7;  // on the marginal log-likelihood
+  int max_iterations = 2000;  // E-steps (passes over the data), extrapolated ones included
+  // Converged when one plain EM step changes the marginal log-likelihood by less
+  // than this (under squarem, the EM step each cycle starts with).
+  double tolerance = 1e-7;
   double max_slope = 8.0;
   double ridge =
       0.0;  // optional N(0, 1/ridge) penalty on intercepts (items with all right or all wrong)
+  EmAcceleration acceleration = EmAcceleration::squarem;
+  // 2PL only, off by default (maximum likelihood, as mirt): > 0 puts a lognormal
+  // prior log a ~ N(slope_prior_mean, slope_prior_sd^2) on every slope, which
+  // holds the slopes of items with few answers near exp(mean) (MAP estimates).
+  double slope_prior_sd = 0.0;
+  double slope_prior_mean = 0.0;
 };
 
 struct MmlResult {
   std::vector<IrtItem> items;      // (a, b) form
   std::vector<double> intercepts;  // d = -a b, the slope-intercept form
   double latent_variance = 1.0;    // for common_slope: the slope squared (Rasch form)
-  double log_likelihood = 0.0;
-  int iterations = 0;
+  double log_likelihood = 0.0;     // marginal, without the ridge or slope prior
+  int iterations = 0;              // E-steps, as max_iterations counts them
   bool converged = false;
   double seconds = 0.0;
+  // The objective EM increases (log_likelihood plus the log ridge and slope
+  // priors) at each accepted point, in order; the last is the result's.
+  std::vector<double> trace;
 };
 
 // Throws Error(invalid) for an empty matrix or bad options.

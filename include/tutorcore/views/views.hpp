@@ -6,19 +6,34 @@
 // Rules (which event changes which row):
 //  mastery (tenant, student, concept)
 //    response.submitted {concept_id, correct}  attempts += 1, correct += correct
-//    mastery.updated    {concept_id, new_level} level = new_level
-//  escalation (tenant, student, misconception)
-//    misconception.detected {misconception_id}  a new or resolved row restarts
-//        at "detected" (a resolved one counts a recurrence); an open row counts
-//        one more detection
-//    intervention.assigned {misconception_id, modality}  the modality joins
-//        modalities_tried, attempts += 1, state = intervention_assigned on the
-//        first attempt and modality_switched after it
-//    intervention.outcome {misconception_id, outcome}  "resolved" -> resolved
-//    escalation.transitioned {misconception_id, to}  state = to
+//    mastery.updated    {concept_id, new_level, streak?} level = new_level,
+//        streak = streak (the mastery policy's run of right answers)
+//  practice (tenant, student, problem)
+//    response.submitted {problem_id, correct}  attempts += 1, correct += correct;
+//        updated_us is the last practice time
+//  escalation (tenant, student, misconception): the state machine of
+//    intervention/escalation.hpp, stepped by the trigger each event carries:
+//    misconception.detected {misconception_id, concept_id}  detected (a new
+//        row, or a new episode after resolved)
+//    intervention.recommended {misconception_id, modality}  modality_recommended
+//    intervention.assigned {misconception_id, modality}  intervention_approved
+//        (a teacher's approval or choice, or the engine's under auto-approval);
+//        starts the outcome window
+//    response.submitted {concept_id, misconception_id?}  counts toward the
+//        outcome window of every active intervention of the student on that concept
+//    intervention.outcome {misconception_id, outcome}  assessed_resolved / _persisted
+//    escalation.triggered {misconception_id, trigger, prereq_mastery?}  the
+//        prerequisite check and remediation, and the teacher's acknowledgment,
+//        resolution and failed conference
+//    escalation.transitioned {misconception_id, to}  an administrative
+//        correction: state = to
+//    A trigger the machine refuses in the row's state changes nothing (the
+//    engines check before they append; the fold must not fail on history).
 //  effectiveness (tenant, misconception, modality)
 //    intervention.outcome {misconception_id, modality, outcome}
 //        attempts += 1, resolutions += (outcome == "resolved")
+//  modality (tenant, student, modality): the same counts per student, the
+//    student's own modality vector
 // Student rows come only from events whose entity_type is "student".
 #pragma once
 
@@ -29,26 +44,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tutorcore/intervention/escalation.hpp"
+#include "tutorcore/intervention/outcome.hpp"
 #include "tutorcore/knowledge/domain.hpp"
 #include "tutorcore/storage/event.hpp"
 
 namespace tutorcore {
 inline namespace v0 {
-
-enum class EscalationState : uint8_t {
-  detected = 0,
-  intervention_assigned,
-  modality_switched,
-  prerequisite_check,
-  prereq_remediation,
-  escalated,
-  teacher_conference,
-  iep_referral,
-  resolved,
-};
-constexpr size_t kEscalationStateCount = 9;
-const char *escalation_state_name(EscalationState s);
-bool parse_escalation_state(std::string_view name, EscalationState *out);
 
 struct Key3 {
   std::string a, b, c;
@@ -64,19 +66,29 @@ struct MasteryRow {
   bool has_level = false;  // false until the first mastery.updated
   int32_t attempts = 0;
   int32_t correct = 0;
+  int32_t streak = 0;  // from the last mastery.updated
   int64_t last_event_id = 0;
   int64_t updated_us = 0;
   bool operator==(const MasteryRow &o) const;
 };
 
-struct EscalationRow {
-  EscalationState state = EscalationState::detected;
-  uint8_t modalities_tried = 0;  // bit i = Modality i
+struct PracticeRow {
   int32_t attempts = 0;
-  int32_t detections = 0;
-  int32_t recurrences = 0;
+  int32_t correct = 0;
+  int64_t last_event_id = 0;
+  int64_t updated_us = 0;  // the last answer to the problem
+  bool operator==(const PracticeRow &o) const;
+};
+
+struct EscalationRow {
+  Escalation machine;          // state, modalities tried, attempts, the pending recommendation
+  std::string concept_id;      // of the misconception, from misconception.detected
+  int32_t window_counted = 0;  // responses on the concept since the assignment (outcome window)
+  int32_t window_present = 0;  // of those, the ones that showed the misconception
+  int32_t refused = 0;         // triggers the machine refused (history that changed nothing)
   int64_t last_event_id = 0;
   int64_t updated_us = 0;
+  EscalationState state() const { return machine.state; }
   bool operator==(const EscalationRow &o) const;
 };
 
@@ -129,13 +141,35 @@ struct View {
 // What the views read from one event: extracted once, by the event check on
 // append or by parsing the stored payload on rebuild.
 struct ViewInput {
-  enum Kind : uint8_t { none, response, mastery, detected, assigned, outcome, transition };
+  enum Kind : uint8_t {
+    none,
+    response,
+    mastery,
+    detected,
+    recommended,
+    assigned,
+    outcome,
+    triggered,
+    transition
+  };
   Kind kind = none;
   std::string key;                       // concept_id (response, mastery) or misconception_id
+  std::string key2;                      // response: problem_id; detected: concept_id
+  std::string key3;                      // response: the diagnosed misconception_id (may be empty)
   bool flag = false;                     // response: correct; outcome: resolved
-  double level = 0.0;                    // mastery: new_level
-  Modality modality = Modality::visual;  // assigned, outcome
-  EscalationState state = EscalationState::detected;  // transition: to
+  double level = 0.0;                    // mastery: new_level; triggered: prereq_mastery
+  int32_t count = 0;                     // mastery: streak
+  Modality modality = Modality::visual;  // recommended, assigned, outcome
+  EscalationState state = EscalationState::detected;                              // transition: to
+  EscalationTriggerKind trigger = EscalationTriggerKind::misconception_detected;  // triggered
+};
+
+// The rules the fold applies that a deployment configures. Folding the same
+// log with other rules gives other views; a store keeps the rules it was
+// opened with.
+struct ViewRules {
+  EscalationConfig escalation;
+  OutcomeConfig outcome;
 };
 
 // The kind of view input an event type carries (none for types the views ignore).
@@ -147,6 +181,13 @@ ViewInput read_view_input(const Event &e);
 
 class ViewSet {
  public:
+  ViewSet() = default;
+  explicit ViewSet(ViewRules rules) : rules_(rules) {}
+  ViewSet(const ViewSet &o);
+  ViewSet &operator=(const ViewSet &o);
+  ViewSet(ViewSet &&) noexcept = default;
+  ViewSet &operator=(ViewSet &&) noexcept = default;
+
   // Folds one event; events must arrive in increasing id order. Throws
   // Error(storage) naming the event when a stored payload cannot be read.
   void apply(const Event &e) { apply(e, read_view_input(e)); }
@@ -158,14 +199,34 @@ class ViewSet {
   int64_t through_id() const { return through_id_; }
   void set_through_id(int64_t id) { through_id_ = id; }
 
+  const ViewRules &rules() const { return rules_; }
+  void set_rules(const ViewRules &r) { rules_ = r; }
+  // Must be called after rows were put into `escalation` other than by apply().
+  void reindex() {
+    by_student_.clear();
+    indexed_ = false;
+  }
+  // The escalation rows of one student (all misconceptions), in no order.
+  std::vector<std::pair<const Key3 *, const EscalationRow *>> escalations_of(
+      std::string_view tenant, std::string_view student) const;
+
   View<MasteryRow> mastery;              // (tenant, student, concept)
+  View<PracticeRow> practice;            // (tenant, student, problem)
   View<EscalationRow> escalation;        // (tenant, student, misconception)
   View<EffectivenessRow> effectiveness;  // (tenant, misconception, modality)
+  View<EffectivenessRow> modality;       // (tenant, student, modality)
 
   bool operator==(const ViewSet &o) const;
 
  private:
+  void index_locked() const;
+  static std::string student_key(std::string_view tenant, std::string_view student);
+
+  ViewRules rules_;
   int64_t through_id_ = 0;
+  // (tenant, student) -> that student's escalation rows, built on first use.
+  mutable std::unordered_map<std::string, std::vector<const Key3 *>> by_student_;
+  mutable bool indexed_ = false;
 };
 
 // Rows of one view of one tenant (optionally one student) as JSON:
