@@ -2,9 +2,11 @@
 // the ASSISTments 2009 problem-level response matrix.
 //
 //   build-test/benchmarks/bench_irt [--data DIR] [--model rasch|2pl] [--max-iterations N]
+//                                   [--plain]
 //
-// --model runs one model only and --max-iterations caps the EM iterations
-// (for profiling a fixed amount of work, e.g. under callgrind).
+// --model runs one model only, --max-iterations caps the EM iterations (for
+// profiling a fixed amount of work, e.g. under callgrind), --plain turns the
+// EM acceleration off.
 // Reads the five AKT folds of assist2009_pid (4-line format: user, problems,
 // skills, correctness), keeps each student's first answer to a problem (the
 // folds repeat a multi-skill problem once per skill), and calibrates Rasch
@@ -39,11 +41,19 @@ int main(int argc, char **argv) {
   std::string root = env && *env ? env : TUTORCORE_SOURCE_DIR "/../shared/data";
   std::string only;
   int max_iterations = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string arg = argv[i];
-    if (arg == "--data") root = argv[i + 1];
-    if (arg == "--model") only = argv[i + 1];
-    if (arg == "--max-iterations") max_iterations = std::atoi(argv[i + 1]);
+  bool plain = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool value = i + 1 < argc;
+    if (arg == "--plain") {
+      plain = true;
+    } else if (arg == "--data" && value) {
+      root = argv[++i];
+    } else if (arg == "--model" && value) {
+      only = argv[++i];
+    } else if (arg == "--max-iterations" && value) {
+      max_iterations = std::atoi(argv[++i]);
+    }
   }
   std::string dir = root + "/assist2009_pid";
   if (!std::filesystem::exists(dir + "/fold1.csv")) {
@@ -80,6 +90,7 @@ int main(int argc, char **argv) {
     if (!only.empty() && only != (model == IrtModel::rasch ? "rasch" : "2pl")) continue;
     MmlOptions o;
     if (max_iterations > 0) o.max_iterations = max_iterations;
+    if (plain) o.acceleration = EmAcceleration::none;
     o.model = model;
     o.tolerance = 1e-3;  // on a log-likelihood of about -2e5
     o.ridge = 0.1;       // problems everyone got right (or wrong) need a finite intercept
@@ -90,12 +101,11 @@ int main(int argc, char **argv) {
       b_max = std::max(b_max, it.b);
     }
     fmt::print(
-        "  {:<5} {:>8.3f} s  {:>4} EM iterations ({})  log-likelihood {:.3f}  b in [{:.2f}, "
-        "{:.2f}]  "
-        "target < 5 s: {}\n",
+        "  {:<5} {:>8.3f} s  {:>4} EM iterations ({})  log-likelihood {:.3f} (with the ridge "
+        "{:.3f})  b in [{:.2f}, {:.2f}]  target < 5 s: {}\n",
         model == IrtModel::rasch ? "Rasch" : "2PL", r.seconds, r.iterations,
-        r.converged ? "converged" : "iteration limit", r.log_likelihood, b_min, b_max,
-        r.seconds < 5 ? "met" : "MISSED");
+        r.converged ? "converged" : "iteration limit", r.log_likelihood, r.trace.back(), b_min,
+        b_max, r.seconds < 5 ? "met" : "MISSED");
   }
   return 0;
 }

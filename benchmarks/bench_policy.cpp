@@ -52,6 +52,10 @@ struct WorldSpec {
   double class_spread;    // sd of the class logits around the base
   double student_spread;  // sd of a student's logits around the class's
   bool dirichlet;         // the seed's world instead: p ~ Dirichlet(1, ..., 1), no class structure
+  // The seed's Experiment 04 design instead of episodes: every interaction
+  // is a fresh choice among all five modalities (none excluded after a
+  // failure, peer always offered), as in a plain five-armed bandit.
+  bool fresh_choice = false;
 };
 
 double logistic(double x) {
@@ -116,8 +120,8 @@ struct Episode {
 };
 
 // kind < 0: the oracle.
-Curve simulate(const std::vector<ClassRoom> &world, int kind, const PolicyConfig &cfg,
-               uint64_t seed, int interactions) {
+Curve simulate(const std::vector<ClassRoom> &world, const WorldSpec &w, int kind,
+               const PolicyConfig &cfg, uint64_t seed, int interactions) {
   Curve out;
   out.resolved.assign(interactions, 0.0);
   out.regret.assign(interactions, 0.0);
@@ -157,7 +161,8 @@ Curve simulate(const std::vector<ClassRoom> &world, int kind, const PolicyConfig
           ctx.arms[m].student_resolutions = own_res[s][m];
           ctx.arms[m].tried = ep[s].tried[m];
         }
-        ctx.resolved_peer_exists = resolvers[mis] - (resolved_by[s][mis] ? 1 : 0) > 0;
+        ctx.resolved_peer_exists =
+            w.fresh_choice || resolvers[mis] - (resolved_by[s][mis] ? 1 : 0) > 0;
         ModalityFlags avail = available_modalities(ctx);
         double best_p = 0;
         size_t best = 0;
@@ -187,6 +192,10 @@ Curve simulate(const std::vector<ClassRoom> &world, int kind, const PolicyConfig
             ++resolvers[mis];
           }
           ep[s].open = false;
+          continue;
+        }
+        if (w.fresh_choice) {
+          ep[s].open = false;  // a failure ends the interaction, not the modality
           continue;
         }
         ep[s].tried[chosen] = true;
@@ -283,7 +292,7 @@ void print_world(const WorldSpec &w, uint64_t seed, int classes, int students, i
   header("cumulative resolution rate after");
   std::vector<Curve> curves;
   for (const Row &r : rows) {
-    curves.push_back(simulate(world, r.kind, *r.cfg, seed, interactions));
+    curves.push_back(simulate(world, w, r.kind, *r.cfg, seed, interactions));
     fmt::print("  {:<34}", r.name);
     for (int n : cps)
       fmt::print(" {:>6.3f}", curves.back().rate_at(n));
@@ -341,8 +350,8 @@ void print_variants(const WorldSpec &w, uint64_t seed, int classes, int students
     vs.push_back({"class_weight 4, student_weight 0 (weak prior)", c});
   }
   for (const Variant &v : vs) {
-    Curve t = simulate(world, static_cast<int>(PolicyKind::thompson), v.cfg, seed, interactions);
-    Curve g = simulate(world, static_cast<int>(PolicyKind::greedy), v.cfg, seed, interactions);
+    Curve t = simulate(world, w, static_cast<int>(PolicyKind::thompson), v.cfg, seed, interactions);
+    Curve g = simulate(world, w, static_cast<int>(PolicyKind::greedy), v.cfg, seed, interactions);
     fmt::print("  {:<44}", v.name);
     for (const Curve *c : {&t, &g})
       for (int n : at)
@@ -405,13 +414,16 @@ int main(int argc, char **argv) {
   const WorldSpec others[] = {
       {"little individual variation (sd 0.3)", 0.6, 0.3, false},
       {"strong individual variation (sd 1.5)", 0.6, 1.5, false},
-      {"the seed's world: p ~ Dirichlet(1,1,1,1,1), no class structure", 0, 0, true}};
+      {"the seed's world: p ~ Dirichlet(1,1,1,1,1), no class structure", 0, 0, true},
+      {"the seed's Experiment 04: Dirichlet p, no episodes (any modality, every interaction)", 0,
+       0, true, true}};
   for (const WorldSpec &w : others)
     print_world(w, seed, classes, students, interactions, seed_cfg, counts_cfg);
 
   fmt::print("Sensitivity (the counts posterior's settings; same seed and worlds)\n\n");
   print_variants(main_world, seed, classes, students, interactions, counts_cfg);
   print_variants(others[2], seed, classes, students, interactions, counts_cfg);
+  print_variants(others[3], seed, classes, students, interactions, counts_cfg);
 
   // Time per decision on a typical context (five arms, class data, a student vector).
   PolicyContext ctx;

@@ -2,13 +2,11 @@
 #include <fmt/format.h>
 
 #include "capi_internal.hpp"
+#include "handles.hpp"
 #include "tutorcore/knowledge/validate.hpp"
 
 using namespace tutorcore;
 
-struct tc_domain {
-  Domain domain;
-};
 
 namespace {
 tc_status report_status(const DomainReport &r) {

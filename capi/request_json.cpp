@@ -15,22 +15,6 @@ simdjson::dom::element parse_request(simdjson::dom::parser &p, const char *json,
   return parse_json_or_throw(p, std::string_view(json, len), what);
 }
 
-void reject_unknown_fields(simdjson::dom::object o, std::initializer_list<std::string_view> known,
-                           const std::string &where) {
-  for (auto [k, v] : o) {
-    bool ok = false;
-    for (auto n : known)
-      ok = ok || k == n;
-    if (!ok) {
-      std::string list;
-      for (auto n : known)
-        list += (list.empty() ? "" : ", ") + std::string(n);
-      throw Error(Errc::invalid,
-                  fmt::format("{}.{}: unknown field; expected one of {}", where, k, list));
-    }
-  }
-}
-
 simdjson::dom::object request_object(simdjson::dom::parser &p, const char *json, size_t len,
                                      const char *what,
                                      std::initializer_list<std::string_view> known) {
@@ -38,7 +22,7 @@ simdjson::dom::object request_object(simdjson::dom::parser &p, const char *json,
   if (parse_request(p, json, len, what).get_object().get(o)) {
     throw Error(Errc::invalid, fmt::format("{}: must be a JSON object", what));
   }
-  reject_unknown_fields(o, known, what);
+  tutorcore::reject_unknown_fields(o, known, what);
   return o;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "tutorcore/common/json_read.hpp"
+
 namespace tutorcore {
 inline namespace v0 {
 namespace capi {
@@ -16,9 +18,7 @@ namespace capi {
 simdjson::dom::element parse_request(simdjson::dom::parser &p, const char *json, size_t len,
                                      const char *what);
 
-// Throws Error(invalid) "<where>.<field>: unknown field; expected one of ...".
-void reject_unknown_fields(simdjson::dom::object o, std::initializer_list<std::string_view> known,
-                           const std::string &where);
+using tutorcore::reject_unknown_fields;
 
 // A request document: a JSON object with only the `known` fields.
 simdjson::dom::object request_object(simdjson::dom::parser &p, const char *json, size_t len,

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "capi_internal.hpp"
+#include "handles.hpp"
 #include "request_json.hpp"
 #include "tutorcore/common/json_read.hpp"
 #include "tutorcore/common/json_writer.hpp"
@@ -16,9 +17,6 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-struct tc_store {
-  std::unique_ptr<Ledger> ledger;
-};
 
 namespace {
 

@@ -497,6 +497,79 @@ TC_API double tc_bkt_predict_multi(const double *p_known, const tc_bkt_params *p
                                    int rule);
 
 /* ---------------------------------------------------------------------- */
+/* The answer pipeline and the teacher's actions (tc_tutor_*)              */
+/* ---------------------------------------------------------------------- */
+/** A tutor: a domain, a store and the pipeline's configuration (opaque). */
+typedef struct tc_tutor tc_tutor;
+
+/**
+ * @brief Opens a tutor over a store and a domain.
+ * @param[in] store the event store; it must outlive the tutor.
+ * @param[in] domain copied: the domain handle may be freed afterwards.
+ * @param[in] config_json NULL or "" for the defaults, or {"mastery":{...},
+ * "escalation":{"max_modality_attempts":4,"prereq_threshold":0.6,
+ * "conferences_before_referral":2,"auto_approve":false},"outcome":
+ * {"window":3},"policy":{...},"policy_kind":"thompson"|"greedy"|"uniform",
+ * "target_p_correct":0.7,"next_problems":3,"typical_response_ms":30000,
+ * "seed":42} (docs/pipeline.md). Escalation and outcome rules are the
+ * store's view rules: other rules than the store's refold its log once.
+ * @return TC_OK; TC_EINVAL naming the configuration field.
+ * Ownership: release *out with tc_tutor_free before freeing the store.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_open(tc_tutor **out, tc_store *store, const tc_domain *domain,
+                               const char *config_json, size_t len);
+
+/**
+ * @brief Releases a tutor; NULL is a no-op.
+ * Thread safety: not while another thread uses the tutor.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API void tc_tutor_free(tc_tutor *tutor);
+
+/**
+ * @brief Processes one student answer: classifies it, updates BKT mastery,
+ * assesses interventions whose three-response window it completes, advances
+ * the escalation state machine, recommends an intervention when a
+ * misconception needs one (a teacher approves it), and proposes the next
+ * problems, appending every resulting event in one transaction.
+ * @param[in] request_json {"tenant","student","problem_id","answer",
+ * "idempotency_key","latency_ms"?,"time_us"?}. A retry with the same
+ * idempotency key returns the first result and appends nothing.
+ * @param[out] out_json {"schema_version":1,"response_event_id","correct",
+ * "misconception":{...}|null,"mastery":{...},"outcomes":[...],
+ * "escalation":[...],"detected":{...}|null,"recommendations":[...],
+ * "next_problems":{...},"event_ids":[...]} (docs/pipeline.md).
+ * @return TC_OK; TC_EINVAL naming the request field; TC_ENOTFOUND for a
+ * problem the domain lacks; TC_ESTORAGE. Nothing is stored on failure.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_submit_response(tc_tutor *tutor, const char *request_json, size_t len,
+                                    char **out_json);
+
+/**
+ * @brief A teacher's action on one student's misconception: "approve" the
+ * recommended intervention (or assign another modality: a modified choice),
+ * "record_outcome" ("resolved" or "persisted"), "acknowledge" an
+ * escalation, "resolve" after a conference, "conference_failed".
+ * @param[in] request_json {"action","tenant","student","misconception_id",
+ * "teacher_id","modality"?,"outcome"?,"idempotency_key"?,"time_us"?}.
+ * @param[out] out_json {"schema_version":1,"events":[...],
+ * "recommendations":[...],"event_ids":[...]}.
+ * @return TC_OK; TC_EINVAL when the escalation's state does not allow the
+ * action (the message names the state) or a field is bad; TC_ENOTFOUND when
+ * the student has no such escalation.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_act(tc_tutor *tutor, const char *request_json, size_t len,
+                              char **out_json);
+
+/* ---------------------------------------------------------------------- */
 /* Item response theory (tc_irt_*)                                         */
 /* ---------------------------------------------------------------------- */
 /**

@@ -158,5 +158,81 @@ const char *json_type_name(simdjson::dom::element_type t) {
   return "value";
 }
 
+void reject_unknown_fields(simdjson::dom::object o, std::initializer_list<std::string_view> known,
+                           const std::string &where) {
+  for (auto [k, v] : o) {
+    bool ok = false;
+    for (auto n : known)
+      ok = ok || k == n;
+    if (!ok) {
+      std::string list;
+      for (auto n : known)
+        list += (list.empty() ? "" : ", ") + std::string(n);
+      throw Error(Errc::invalid,
+                  fmt::format("{}.{}: unknown field; expected one of {}", where, k, list));
+    }
+  }
+}
+
+namespace {
+// The field's element, or false when it is absent or null (an error when required).
+bool field_of(simdjson::dom::object o, const char *key, bool required, std::string_view where,
+              simdjson::dom::element *e) {
+  if (o.at_key(key).get(*e) || e->type() == simdjson::dom::element_type::NULL_VALUE) {
+    if (required)
+      throw Error(Errc::invalid, fmt::format("{}.{}: required field is missing", where, key));
+    return false;
+  }
+  return true;
+}
+[[noreturn]] void wrong_type(std::string_view where, const char *key, const char *want,
+                             simdjson::dom::element e) {
+  throw Error(Errc::invalid, fmt::format("{}.{}: must be {}, found {}", where, key, want,
+                                         json_type_name(e.type())));
+}
+}  // namespace
+
+bool read_string(simdjson::dom::object o, const char *key, bool required, std::string_view where,
+                 std::string *out) {
+  simdjson::dom::element e;
+  if (!field_of(o, key, required, where, &e)) return false;
+  std::string_view s;
+  if (e.get_string().get(s)) wrong_type(where, key, "a string", e);
+  if (s.empty()) throw Error(Errc::invalid, fmt::format("{}.{}: is empty", where, key));
+  *out = std::string(s);
+  return true;
+}
+
+bool read_number(simdjson::dom::object o, const char *key, double lo, double hi,
+                 std::string_view where, double *out) {
+  simdjson::dom::element e;
+  if (!field_of(o, key, false, where, &e)) return false;
+  double d;
+  if (e.get_double().get(d)) wrong_type(where, key, "a number", e);
+  if (!(d >= lo && d <= hi))
+    throw Error(Errc::invalid, fmt::format("{}.{}: {} is outside {}..{}", where, key, d, lo, hi));
+  *out = d;
+  return true;
+}
+
+bool read_int(simdjson::dom::object o, const char *key, int64_t lo, int64_t hi,
+              std::string_view where, int64_t *out) {
+  simdjson::dom::element e;
+  if (!field_of(o, key, false, where, &e)) return false;
+  int64_t n;
+  if (e.get_int64().get(n)) wrong_type(where, key, "an integer", e);
+  if (n < lo || n > hi)
+    throw Error(Errc::invalid, fmt::format("{}.{}: {} is outside {}..{}", where, key, n, lo, hi));
+  *out = n;
+  return true;
+}
+
+bool read_bool(simdjson::dom::object o, const char *key, std::string_view where, bool *out) {
+  simdjson::dom::element e;
+  if (!field_of(o, key, false, where, &e)) return false;
+  if (e.get_bool().get(*out)) wrong_type(where, key, "true or false", e);
+  return true;
+}
+
 }  // namespace v0
 }  // namespace tutorcore

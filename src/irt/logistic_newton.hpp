@@ -21,10 +21,30 @@ struct NewtonLimits {
   double slope_prior_mean = 0.0;
 };
 
-// True when exp(-(a x + d)) for every |x| <= x_max is far from overflow, so a
-// geometric recurrence over a grid stays finite and accurate.
-inline bool grid_recurrence_safe(double a, double d, double x_max) {
-  return std::fabs(a) * x_max + std::fabs(d) < 500.0;
+// One damped Newton step from the gradient (ga, gd) and the information
+// (haa, had, hdd). The slope moves at most 0.5 and stays in [0.01,
+// max_slope]; when that cuts its step, the intercept takes the best step of
+// the quadratic model given the slope's actual step (for a slope held at a
+// bound, plain Newton on the intercept), so the model still increases.
+// Returns false when the information is singular or the step negligible.
+inline bool newton_step(double ga, double gd, double haa, double had, double hdd, bool fit_slope,
+                        const NewtonLimits &lim, double *a, double *d) {
+  double sa = 0, sd;
+  if (fit_slope) {
+    const double det = haa * hdd - had * had;
+    if (det <= 1e-12) return false;
+    const double full = (hdd * ga - had * gd) / det, step = std::clamp(full, -0.5, 0.5);
+    const double a_new = std::clamp(*a + step, 0.01, lim.max_slope);
+    sa = a_new - *a;
+    sd = step == full && a_new == *a + step ? (haa * gd - had * ga) / det : (gd - had * sa) / hdd;
+    *a = a_new;
+  } else {
+    if (hdd <= 1e-12) return false;
+    sd = gd / hdd;
+  }
+  sd = std::clamp(sd, -2.0, 2.0);  // damped: far from the optimum the model overshoots
+  *d = std::clamp(*d + sd, -30.0, 30.0);
+  return std::fabs(sa) >= 1e-10 || std::fabs(sd) >= 1e-10;
 }
 
 // Updates *a (when fit_slope) and *d in place. `n` may be null (all 1).
@@ -42,23 +62,14 @@ inline void logistic_newton(const double *x, const double *r, const double *n, s
       had += w * x[q];
       hdd += w;
     }
-    double sa = 0, sd;
-    if (fit_slope) {
-      const double det = haa * hdd - had * had;
-      if (det <= 1e-12) break;
-      sa = (hdd * ga - had * gd) / det;
-      sd = (haa * gd - had * ga) / det;
-    } else {
-      if (hdd <= 1e-12) break;
-      sd = gd / hdd;
-    }
-    // Damped: far from the optimum the quadratic model overshoots.
-    sa = std::clamp(sa, -0.5, 0.5);
-    sd = std::clamp(sd, -2.0, 2.0);
-    *a = std::clamp(*a + sa, 0.01, lim.max_slope);
-    *d = std::clamp(*d + sd, -30.0, 30.0);
-    if (std::fabs(sa) < 1e-10 && std::fabs(sd) < 1e-10) break;
+    if (!newton_step(ga, gd, haa, had, hdd, fit_slope, lim, a, d)) break;
   }
+}
+
+// True when exp(-(a x + d)) for every |x| <= x_max is far from overflow, so a
+// geometric recurrence over a grid stays finite and accurate.
+inline bool grid_recurrence_safe(double a, double d, double x_max) {
+  return std::fabs(a) * x_max + std::fabs(d) < 500.0;
 }
 
 // The MML M-step's case: the nodes form an equally spaced grid (x[q] = x[0] +
@@ -99,21 +110,7 @@ inline void logistic_newton_grid(const double *x, double h, const double *r, con
       ga += -(la - lim.slope_prior_mean) / (s2 * *a) - 1.0 / *a;
       haa += 1.0 / (s2 * *a * *a);
     }
-    double sa = 0, sd;
-    if (fit_slope) {
-      const double det = haa * hdd - had * had;
-      if (det <= 1e-12) break;
-      sa = (hdd * ga - had * gd) / det;
-      sd = (haa * gd - had * ga) / det;
-    } else {
-      if (hdd <= 1e-12) break;
-      sd = gd / hdd;
-    }
-    sa = std::clamp(sa, -0.5, 0.5);
-    sd = std::clamp(sd, -2.0, 2.0);
-    *a = std::clamp(*a + sa, 0.01, lim.max_slope);
-    *d = std::clamp(*d + sd, -30.0, 30.0);
-    if (std::fabs(sa) < 1e-10 && std::fabs(sd) < 1e-10) break;
+    if (!newton_step(ga, gd, haa, had, hdd, fit_slope, lim, a, d)) break;
   }
 }
 

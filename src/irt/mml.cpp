@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -220,40 +222,58 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
 
   const size_t threads = std::max<size_t>(1, std::thread::hardware_concurrency());
   const bool fit_slope = opts.model == IrtModel::two_pl;
-  std::vector<double> table(2 * J * S, 0.0);  // log P (rows < J) and log(1 - P)
-  std::vector<double> post(N * S, 0.0);       // posterior weights times the frequency
+  // log P(right) for item j in row j, log P(wrong) in row J + j.
+  std::vector<double> table(2 * J * S, 0.0);
+  bool table_current = false;            // the table is at (a, d)
+  std::vector<double> post(N * S, 0.0);  // posterior weights times the frequency
   std::vector<double> person_ll(N), slope_g(J), slope_h(J);
-  std::vector<std::vector<double>> scratch(threads, std::vector<double>(2 * S));
+  std::vector<std::vector<double>> scratch(threads, std::vector<double>(4 * S, 0.0));
+
+  // Item j's two table rows at (aj, dj).
+  auto item_rows = [&](double aj, double dj, double *lp, double *lq) {
+    if (grid_recurrence_safe(aj, dj, x_max)) {
+      // exp(-z) over the grid by a geometric recurrence; log P = -log1p(exp(-z)).
+      double e = std::exp(-(aj * x[0] + dj));
+      const double ratio = std::exp(-aj * h);
+      for (size_t q = 0; q < Q; ++q) {
+        lq[q] = e;
+        e *= ratio;
+      }
+      for (size_t q = 0; q < Q; ++q)
+        lp[q] = -std::log1p(lq[q]);
+      for (size_t q = 0; q < Q; ++q)
+        lq[q] = lp[q] - (aj * x[q] + dj);
+    } else {
+      for (size_t q = 0; q < Q; ++q) {
+        const double z = aj * x[q] + dj;
+        // log sigmoid(z), stable for large |z|; log sigmoid(-z) = log sigmoid(z) - z.
+        const double l = z > 0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z));
+        lp[q] = l;
+        lq[q] = l - z;
+      }
+    }
+  };
+  // Item j's log priors (ridge, slope prior) at (aj, dj).
+  auto item_log_prior = [&](double aj, double dj) {
+    double s = -0.5 * opts.ridge * dj * dj;
+    if (fit_slope && opts.slope_prior_sd > 0) {
+      const double la = std::log(aj) - opts.slope_prior_mean;
+      s -= la * la / (2 * opts.slope_prior_sd * opts.slope_prior_sd) + std::log(aj);
+    }
+    return s;
+  };
 
   // E-step at (a, d): the log-likelihood; leaves the posteriors in `post`.
   auto e_step = [&]() {
-    parallel_chunks(J, 512, threads, [&](size_t from, size_t to, size_t) {
-      for (size_t j = from; j < to; ++j) {
-        const double aj = a[static_cast<Eigen::Index>(j)], dj = d[static_cast<Eigen::Index>(j)];
-        double *lp = &table[j * S], *lq = &table[(J + j) * S];
-        if (grid_recurrence_safe(aj, dj, x_max)) {
-          // exp(-z) over the grid by a geometric recurrence; log P = -log1p(exp(-z)).
-          double e = std::exp(-(aj * x[0] + dj));
-          const double ratio = std::exp(-aj * h);
-          for (size_t q = 0; q < Q; ++q) {
-            lq[q] = e;
-            e *= ratio;
-          }
-          for (size_t q = 0; q < Q; ++q)
-            lp[q] = -std::log1p(lq[q]);
-          for (size_t q = 0; q < Q; ++q)
-            lq[q] = lp[q] - (aj * x[q] + dj);
-        } else {
-          for (size_t q = 0; q < Q; ++q) {
-            const double z = aj * x[q] + dj;
-            // log sigmoid(z), stable for large |z|; log sigmoid(-z) = log sigmoid(z) - z.
-            const double l = z > 0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z));
-            lp[q] = l;
-            lq[q] = l - z;
-          }
+    if (!table_current) {
+      parallel_chunks(J, 512, threads, [&](size_t from, size_t to, size_t) {
+        for (size_t j = from; j < to; ++j) {
+          const Eigen::Index i = static_cast<Eigen::Index>(j);
+          item_rows(a[i], d[i], &table[j * S], &table[(J + j) * S]);
         }
-      }
-    });
+      });
+      table_current = true;
+    }
     parallel_chunks(N, 256, threads, [&](size_t from, size_t to, size_t) {
       for (size_t n = from; n < to; ++n) {
         double *row = &post[n * S];
@@ -281,31 +301,67 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
   // M-step from the posteriors: items are independent given the expected
   // counts, so each item's counts are summed and its Newton steps taken in
   // one go. Warm-started from the current values, a few Newton steps suffice
-  // (a generalised EM step).
+  // (a generalised EM step), provided the item's expected complete-data
+  // log-likelihood (with its priors) does not decrease: a step that loses is
+  // halved, then dropped. That keeps EM monotone. The new table rows come
+  // with the check.
   NewtonLimits lim;
   lim.max_slope = opts.max_slope;
   lim.ridge = opts.ridge;
   lim.slope_prior_sd = opts.slope_prior_sd;
   lim.slope_prior_mean = opts.slope_prior_mean;
+  std::atomic<int> dbg_frozen{0};
   auto m_step = [&](int newton_steps) {
+    if (std::getenv("TC_IRT_DEBUG") && dbg_frozen) fmt::print(stderr, "frozen {}\n", dbg_frozen.load());
+    dbg_frozen = 0;
+    if (!table_current) throw std::logic_error("calibrate_mml: M-step without its E-step");
     NewtonLimits l = lim;
     l.steps = newton_steps;
     parallel_chunks(J, 256, threads, [&](size_t from, size_t to, size_t slot) {
-      double *r = scratch[slot].data(), *w = r + S;
+      double *r = scratch[slot].data(), *w = r + S, *lp = w + S, *lq = lp + S;
+      auto expected = [&](const double *p_row, const double *q_row) {
+        double v = 0;
+        for (size_t q = 0; q < Q; ++q)
+          v += r[q] * p_row[q] + w[q] * q_row[q];
+        return v;
+      };
       for (size_t j = from; j < to; ++j) {
         std::fill(r, r + 2 * S, 0.0);
         add_rows(r, post.data(), col_persons.data() + col_start[j], col_start[j + 1] - col_start[j],
                  S);
         add_rows(w, post.data(), col_persons.data() + col_start[J + j],
                  col_start[J + j + 1] - col_start[J + j], S);
-        double *aj = &a[static_cast<Eigen::Index>(j)], *dj = &d[static_cast<Eigen::Index>(j)];
-        logistic_newton_grid(x.data(), h, r, w, Q, fit_slope, l, aj, dj);
+        const Eigen::Index i = static_cast<Eigen::Index>(j);
+        double *old_p = &table[j * S], *old_q = &table[(J + j) * S];
+        const double a_old = a[i], d_old = d[i];
+        const double before = expected(old_p, old_q) + item_log_prior(a_old, d_old);
+        double aj = a_old, dj = d_old;
+        logistic_newton_grid(x.data(), h, r, w, Q, fit_slope, l, &aj, &dj);
+        bool keep = aj != a_old || dj != d_old;
+        for (int halve = 0; keep; ++halve) {
+          item_rows(aj, dj, lp, lq);
+          if (expected(lp, lq) + item_log_prior(aj, dj) >= before) break;
+          if (halve == 10) {
+            keep = false;
+            if (std::getenv("TC_IRT_DEBUG") && 1024 * (std::fabs(aj - a_old) + std::fabs(dj - d_old)) > 1e-9 && dbg_frozen < 3) fmt::print(stderr, "  frozen item {} a {} d {} da {:.3g} dd {:.3g} before {:.12g}\n", j, a_old, d_old, (aj - a_old)*1024, (dj-d_old)*1024, before);
+            dbg_frozen++;
+          } else {
+            aj = 0.5 * (aj + a_old);
+            dj = 0.5 * (dj + d_old);
+          }
+        }
+        if (keep) {
+          a[i] = aj;
+          d[i] = dj;
+          std::copy(lp, lp + Q, old_p);
+          std::copy(lq, lq + Q, old_q);
+        }
         if (opts.model == IrtModel::common_slope) {
           // Item j's share of the shared slope's gradient and curvature at
           // the new intercept.
           double g = 0, c = 0;
           for (size_t q = 0; q < Q; ++q) {
-            const double p = 1.0 / (1.0 + std::exp(-(*aj * x[q] + *dj))), nq = r[q] + w[q];
+            const double p = std::exp(old_p[q]), nq = r[q] + w[q];
             g += (r[q] - nq * p) * x[q];
             c += nq * p * (1 - p) * x[q] * x[q];
           }
@@ -323,19 +379,15 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
       }
       const double s = c > 1e-12 ? std::clamp(g / c, -0.5, 0.5) : 0.0;
       a.setConstant(std::clamp(a[0] + s, 0.01, opts.max_slope));
+      table_current = false;
     }
   };
 
   // What EM increases: the log-likelihood plus the log priors.
   auto log_priors = [&]() {
-    double s = -0.5 * opts.ridge * d.squaredNorm();
-    if (fit_slope && opts.slope_prior_sd > 0) {
-      const double s2 = opts.slope_prior_sd * opts.slope_prior_sd;
-      for (Eigen::Index j = 0; j < a.size(); ++j) {
-        const double la = std::log(a[j]);
-        s -= (la - opts.slope_prior_mean) * (la - opts.slope_prior_mean) / (2 * s2) + la;
-      }
-    }
+    double s = 0;
+    for (Eigen::Index j = 0; j < a.size(); ++j)
+      s += item_log_prior(a[j], d[j]);
     return s;
   };
 
@@ -346,31 +398,41 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
     *ll = e_step();
     return *ll + log_priors();
   };
-  // (a, d) are always the last evaluated point and ll0, obj0 its values.
-  double ll0, obj0 = evaluate(&ll0);
-  out.trace.push_back(obj0);
+  // (a, d) are always the last evaluated point, ll its log-likelihood and
+  // obj its objective, the last entry of the trace.
+  double ll;
+  out.trace.push_back(evaluate(&ll));
+  // One EM step from (a, d); true when it changed the objective by less than
+  // the tolerance (converged).
+  auto em_step = [&](int newton_steps) {
+    m_step(newton_steps);
+    const double before = out.trace.back();
+    out.trace.push_back(evaluate(&ll));
+    return std::fabs(out.trace.back() - before) < opts.tolerance;
+  };
   const bool squarem = opts.acceleration == EmAcceleration::squarem;
-  double step_max = 1.0;  // S3 step length bound, grown 4-fold when reached
+  const_cast<MmlOptions &>(opts).tolerance = std::getenv("TC_TOL") ? std::atof(std::getenv("TC_TOL")) : opts.tolerance;
+  const int NS = std::getenv("TC_NS") ? std::atoi(std::getenv("TC_NS")) : 3;
+  double step_max = std::getenv("TC_SM") ? std::atof(std::getenv("TC_SM")) : 1.0;
   while (evals < opts.max_iterations) {
     // Long Newton runs from the starting values, then a few per M-step.
-    const int newton_steps = evals <= 2 ? 25 : 3;
+    const int newton_steps = evals <= 2 ? 25 : NS;
     const Eigen::VectorXd a0 = a, d0 = d;
-    m_step(newton_steps);
-    double ll1, obj1 = evaluate(&ll1);
-    out.trace.push_back(obj1);
-    const bool done = std::fabs(ll1 - ll0) < opts.tolerance;
-    ll0 = ll1;
-    obj0 = obj1;
-    if (done) {
+    if (em_step(newton_steps)) {
       out.converged = true;
       break;
     }
-    if (!squarem || evals <= 2 || evals >= opts.max_iterations) continue;
+    // Extrapolate only between steps of the same map.
+    if (!squarem || newton_steps != NS || evals >= opts.max_iterations) continue;
 
     // SQUAREM: a second EM step, then theta0 + 2 alpha r + alpha^2 v with
     // r = theta1 - theta0, v = theta2 - 2 theta1 + theta0, alpha = |r| / |v|
     // (scheme S3) within [1, step_max]; alpha = 1 is the plain second step.
+    // step_max starts at 1 and is multiplied by 4 when reached, divided by 4
+    // when an extrapolation that reached it is refused (the R package's
+    // defaults).
     const Eigen::VectorXd a1 = a, d1 = d;
+    const double ll1 = ll, obj1 = out.trace.back();
     m_step(newton_steps);
     const double rr = (a1 - a0).squaredNorm() + (d1 - d0).squaredNorm();
     const double vv = (a - 2 * a1 + a0).squaredNorm() + (d - 2 * d1 + d0).squaredNorm();
@@ -384,38 +446,39 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
       d = (d0 + 2 * alpha * (d1 - d0) + alpha * alpha * (d2 - 2 * d1 + d0))
               .cwiseMax(-30.0)
               .cwiseMin(30.0);
-      double ll, obj = evaluate(&ll);
-      if (std::isfinite(obj) && obj >= obj1) {
+      table_current = false;
+      const double obj = evaluate(&ll);
+      if (std::getenv("TC_IRT_DEBUG"))
+        fmt::print(stderr, "DBG evals {} alpha {:.3g} step_max {} obj1 {:.4f} obj' {:.4f} {}\n",
+                   evals, alpha, step_max, obj1, obj, obj >= obj1 ? "acc" : "REJ");
+      if (obj >= obj1) {  // false for NaN
         out.trace.push_back(obj);
-        ll0 = ll;
-        obj0 = obj;
         if (alpha == step_max) step_max *= 4;
         continue;
       }
       // The extrapolation lost ground: back to the second EM step.
       if (alpha == step_max) step_max = std::max(1.0, step_max / 4);
-      if (evals >= opts.max_iterations) {
+      if (evals >= opts.max_iterations) {  // no E-step left for it: the first
         a = a1;
         d = d1;
+        ll = ll1;
         break;
       }
       a = a2;
       d = d2;
+      table_current = false;
     } else if (alpha == step_max) {
       step_max *= 4;
     }
-    double ll2, obj2 = evaluate(&ll2);
-    out.trace.push_back(obj2);
-    const bool done2 = std::fabs(ll2 - ll0) < opts.tolerance;
-    ll0 = ll2;
-    obj0 = obj2;
-    if (done2) {
+    const double before = out.trace.back();
+    out.trace.push_back(evaluate(&ll));
+    if (std::fabs(out.trace.back() - before) < opts.tolerance) {
       out.converged = true;
       break;
     }
   }
   out.iterations = evals;
-  out.log_likelihood = ll0;
+  out.log_likelihood = ll;
   out.items.resize(J);
   out.intercepts.resize(J);
   for (size_t j = 0; j < J; ++j) {

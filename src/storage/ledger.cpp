@@ -8,9 +8,20 @@
 namespace tutorcore {
 inline namespace v0 {
 
+namespace {
+bool same_rules(const ViewRules &a, const ViewRules &b) {
+  const EscalationConfig &x = a.escalation, &y = b.escalation;
+  return x.max_modality_attempts == y.max_modality_attempts &&
+         x.prereq_threshold == y.prereq_threshold &&
+         x.conferences_before_referral == y.conferences_before_referral &&
+         x.auto_approve == y.auto_approve && a.outcome.window == b.outcome.window;
+}
+}  // namespace
+
 Ledger::Ledger(std::unique_ptr<EventStore> store, LedgerOptions opts)
     : store_(std::move(store)), opts_(opts) {
   std::lock_guard<std::mutex> lock(mu_);
+  views_.set_rules(opts_.rules);
   store_->load_views(&views_);
   catch_up_locked();
 }
@@ -72,9 +83,35 @@ void Ledger::read(const EventQuery &q, const EventSink &sink) {
   store_->read(q, sink);
 }
 
+std::vector<Event> Ledger::read_keyed(const std::string &tenant, const std::string &key) {
+  std::vector<Event> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  store_->read_keyed(tenant, key, [&](const Event &e) {
+    out.push_back(e);
+    return true;
+  });
+  return out;
+}
+
+ViewRules Ledger::view_rules() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return views_.rules();
+}
+
+void Ledger::set_view_rules(const ViewRules &rules) {
+  check_escalation_config(rules.escalation);
+  if (rules.outcome.window < 1) throw Error(Errc::invalid, "view rules: outcome.window must be >= 1");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (same_rules(views_.rules(), rules)) return;
+    opts_.rules = rules;
+  }
+  rebuild_views();
+}
+
 void Ledger::rebuild_views() {
   std::lock_guard<std::mutex> lock(mu_);
-  ViewSet fresh;
+  ViewSet fresh(opts_.rules);
   EventQuery all;
   store_->read(all, [&](const Event &e) {
     fresh.apply(e);

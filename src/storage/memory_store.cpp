@@ -56,6 +56,13 @@ class MemoryStore final : public EventStore {
     }
   }
 
+  void read_keyed(const std::string &tenant, const std::string &key,
+                  const EventSink &sink) override {
+    for (const Event &e : log_) {
+      if (e.tenant == tenant && is_keyed(e.idempotency_key, key) && !sink(e)) break;
+    }
+  }
+
   int64_t last_id() override { return static_cast<int64_t>(log_.size()); }
   int64_t load_views(ViewSet *) override { return 0; }
   void save_views(const ViewSet &, bool) override {}

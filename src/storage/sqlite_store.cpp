@@ -253,6 +253,28 @@ class SqliteStore final : public EventStore {
     }
   }
 
+  void read_keyed(const std::string &tenant, const std::string &key,
+                  const EventSink &sink) override {
+    // Keys key/... sort in [key, key + "0"): '/' is just below '0'. The
+    // range may hold other keys (key-1, ...); is_keyed filters them.
+    if (!read_keyed_.get()) {
+      read_keyed_ = Stmt(db_,
+                         "SELECT id, tenant, entity_type, entity_id, type, payload, time_us, "
+                         "author, idem_key FROM events WHERE tenant=?1 AND idem_key>=?2 AND "
+                         "idem_key<?3 ORDER BY id");
+    }
+    ResetGuard g{read_keyed_};
+    read_keyed_.text(1, tenant);
+    read_keyed_.text(2, key);
+    std::string end = key + "0";
+    read_keyed_.text(3, end);
+    Event e;
+    while (read_keyed_.step()) {
+      row_into(read_keyed_, &e);
+      if (is_keyed(e.idempotency_key, key) && !sink(e)) break;
+    }
+  }
+
   void read(const EventQuery &q, const EventSink &sink) override {
     if (!q.entity_id.empty() && !q.tenant.empty()) {
       read_entity(q, sink);
@@ -677,6 +699,7 @@ class SqliteStore final : public EventStore {
   void close() {
     insert_ = Stmt();
     find_key_ = Stmt();
+    read_keyed_ = Stmt();
     last_id_ = Stmt();
     data_version_ = Stmt();
     index_chunk_ = Stmt();
@@ -693,7 +716,7 @@ class SqliteStore final : public EventStore {
 
   std::string path_;
   sqlite3 *db_ = nullptr;
-  Stmt insert_, find_key_, last_id_, data_version_;
+  Stmt insert_, find_key_, last_id_, data_version_, read_keyed_;
   Stmt index_chunk_, add_chunk_, set_indexed_, get_indexed_, by_chunk_, chunks_, tail_;
   std::array<Stmt, 64> read_cache_;
   int64_t last_data_version_ = -1;

@@ -310,7 +310,10 @@ void ViewSet::apply(const Event &e, const ViewInput &in) {
       auto it = escalation.rows.find({e.tenant, e.entity_id, in.key});
       if (it == escalation.rows.end()) break;  // nothing detected: nothing to recommend for
       auto &r = escalation.touch(Key3(it->first), e.id, e.time_us);
+      int32_t before = r.machine.attempts;
       step(r, EscalationTrigger::recommended(in.modality), rules_);
+      // Under auto-approval the recommendation is the assignment.
+      if (r.machine.attempts != before) r.window_counted = r.window_present = 0;
       break;
     }
     case ViewInput::assigned: {

@@ -350,6 +350,61 @@ static void test_tracing_variants(void) {
   CHECK(contains(tc_last_error(), "rows[0][3]"));
 }
 
+static void test_tutor(void) {
+  tc_domain *d = NULL;
+  tc_store *st = NULL;
+  tc_tutor *t = NULL;
+  tc_store_options so;
+  char *out = NULL, *again = NULL;
+  const char *wrong =
+      "{\"tenant\":\"t1\",\"student\":\"s1\",\"problem_id\":\"unit_alpha_p2\","
+      "\"answer\":\"3\",\"idempotency_key\":\"a1\",\"latency_ms\":20000}";
+  CHECK(tc_domain_load(&d, TUTORCORE_SOURCE_DIR "/tests/fixtures/domains/minimal") == TC_OK);
+  CHECK(tc_store_options_init(&so, TC_STORE_OPTIONS_VERSION) == TC_OK);
+  so.backend = TC_STORE_MEMORY;
+  CHECK(tc_store_open(&st, &so) == TC_OK);
+  CHECK(tc_tutor_open(&t, st, d, JSON("{\"escalation\":{\"max_modality_attempts\":9}}")) ==
+        TC_EINVAL);
+  CHECK(contains(tc_last_error(), "tutor config.escalation.max_modality_attempts"));
+  CHECK(t == NULL);
+  CHECK(tc_tutor_open(&t, st, d, NULL, 0) == TC_OK);
+  tc_domain_free(d); /* the tutor keeps its own copy */
+
+  CHECK(tc_submit_response(t, JSON(wrong), &out) == TC_OK);
+  CHECK(contains(out, "\"correct\":false"));
+  CHECK(contains(out, "\"id\":\"mis_alpha_one\""));
+  CHECK(contains(out, "\"recommendations\":[{"));
+  CHECK(contains(out, "\"next_problems\":{"));
+  CHECK(tc_submit_response(t, JSON(wrong), &again) == TC_OK);
+  CHECK(again && out && strcmp(again, out) == 0); /* a retry returns the first result */
+  tc_free(again);
+  tc_free(out);
+
+  CHECK(tc_tutor_act(t,
+                     JSON("{\"action\":\"approve\",\"tenant\":\"t1\",\"student\":\"s1\","
+                          "\"misconception_id\":\"mis_alpha_one\",\"teacher_id\":\"x7\"}"),
+                     &out) == TC_OK);
+  CHECK(contains(out, "\"type\":\"intervention.assigned\""));
+  CHECK(contains(out, "\"author\":\"teacher:x7\""));
+  tc_free(out);
+  CHECK(tc_tutor_act(t,
+                     JSON("{\"action\":\"acknowledge\",\"tenant\":\"t1\",\"student\":\"s1\","
+                          "\"misconception_id\":\"mis_alpha_one\",\"teacher_id\":\"x7\"}"),
+                     &out) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "state 'intervention_assigned'"));
+  CHECK(out == NULL);
+  CHECK(tc_submit_response(t, JSON("{\"tenant\":\"t1\"}"), &out) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "submit request.student: required field is missing"));
+  CHECK(tc_submit_response(t,
+                           JSON("{\"tenant\":\"t1\",\"student\":\"s1\",\"problem_id\":"
+                                "\"zzz\",\"answer\":\"1\",\"idempotency_key\":\"a2\"}"),
+                           &out) == TC_ENOTFOUND);
+  CHECK(tc_submit_response(NULL, JSON(wrong), &out) == TC_EINVAL);
+  tc_tutor_free(t);
+  tc_tutor_free(NULL);
+  tc_store_free(st);
+}
+
 static void test_irt(void) {
   CHECK(fabs(tc_irt_probability(0.5, 1.5, 0.5) - 0.5) < 1e-12);
   CHECK(fabs(tc_irt_information(0.5, 1.5, 0.5) - 1.5 * 1.5 * 0.25) < 1e-12);
@@ -364,6 +419,7 @@ int main(void) {
   test_sqlite_store();
   test_tracing();
   test_tracing_variants();
+  test_tutor();
   test_irt();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,22 @@ inline std::string path_key(std::string_view base, std::string_view key) {
   return p;
 }
 std::string path_index(std::string_view base, size_t i);
+
+// Throws Error(invalid) "<where>.<field>: unknown field; expected one of ...".
+void reject_unknown_fields(simdjson::dom::object o, std::initializer_list<std::string_view> known,
+                           const std::string &where);
+
+// Typed reads of one field of a request object; `where` names the document
+// in messages ("submit request.latency_ms: must be a number, found string").
+// Optional fields that are absent or null leave *out as it was and return
+// false.
+bool read_string(simdjson::dom::object o, const char *key, bool required, std::string_view where,
+                 std::string *out);
+bool read_number(simdjson::dom::object o, const char *key, double lo, double hi,
+                 std::string_view where, double *out);
+bool read_int(simdjson::dom::object o, const char *key, int64_t lo, int64_t hi,
+              std::string_view where, int64_t *out);
+bool read_bool(simdjson::dom::object o, const char *key, std::string_view where, bool *out);
 
 // The JSON type of an element as a word for messages ("string", "number").
 const char *json_type_name(simdjson::dom::element_type t);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
 
 namespace tutorcore {
 inline namespace v0 {
@@ -38,6 +39,13 @@ struct AppendOutcome {
   int64_t id = 0;
   bool inserted = false;  // false: the idempotency key was already stored
 };
+
+// Whether an idempotency key belongs to a request's key: equal, or `key`
+// followed by "/" (the keys of the events one request appends).
+inline bool is_keyed(std::string_view candidate, std::string_view key) {
+  return candidate.size() >= key.size() && candidate.compare(0, key.size(), key) == 0 &&
+         (candidate.size() == key.size() || candidate[key.size()] == '/');
+}
 
 // Receives events of a read; returns false to stop early.
 using EventSink = std::function<bool(const Event &)>;

@@ -25,6 +25,11 @@ class EventStore {
   // Streams matching events in id order.
   virtual void read(const EventQuery &q, const EventSink &sink) = 0;
 
+  // Streams, in id order, the events of `tenant` whose idempotency key is
+  // `key` or begins with `key` + "/" (the events one request appended).
+  virtual void read_keyed(const std::string &tenant, const std::string &key,
+                          const EventSink &sink) = 0;
+
   // The newest event id (0 for an empty log).
   virtual int64_t last_id() = 0;
 

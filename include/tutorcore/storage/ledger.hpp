@@ -24,6 +24,7 @@ struct LedgerOptions {
   // checkpoint rewrites every view row changed since the last one; reopening
   // after a crash refolds at most this many events (about 0.8 s per million).
   int64_t checkpoint_every = 1000000;
+  ViewRules rules;  // the deployment's escalation and outcome rules
 };
 
 using EventListener = std::function<void(const Event &)>;
@@ -44,6 +45,12 @@ class Ledger {
 
   // Reads events of q.tenant (required) in log order.
   void read(const EventQuery &q, const EventSink &sink);
+  // The events of one request: idempotency key `key` or `key`/... (log order).
+  std::vector<Event> read_keyed(const std::string &tenant, const std::string &key);
+
+  // The rules the views are folded with. Changing them refolds the log.
+  ViewRules view_rules();
+  void set_view_rules(const ViewRules &rules);
 
   // Runs `fn` on the up-to-date views under the lock.
   template <class Fn>

@@ -1,0 +1,59 @@
+// tc_tutor_*: the one-call answer pipeline and the teacher's actions.
+#include <memory>
+
+#include "capi_internal.hpp"
+#include "handles.hpp"
+#include "tutorcore/pipeline/tutor.hpp"
+
+using namespace tutorcore;
+
+struct tc_tutor {
+  std::unique_ptr<Tutor> tutor;
+};
+
+extern "C" {
+
+tc_status tc_tutor_open(tc_tutor **out, tc_store *store, const tc_domain *domain,
+                        const char *config_json, size_t len) {
+  if (out) *out = nullptr;
+  return capi::guarded([&] {
+    capi::require(out, "out");
+    capi::require(store, "store");
+    capi::require(domain, "domain");
+    TutorConfig config =
+        config_json ? tutor_config_from_json(std::string_view(config_json, len)) : TutorConfig{};
+    auto t = std::make_unique<tc_tutor>();
+    t->tutor = std::make_unique<Tutor>(std::make_shared<const Domain>(domain->domain),
+                                       *store->ledger, config);
+    *out = t.release();
+  });
+}
+
+void tc_tutor_free(tc_tutor *tutor) { delete tutor; }
+
+tc_status tc_submit_response(tc_tutor *tutor, const char *request_json, size_t len,
+                             char **out_json) {
+  if (out_json) *out_json = nullptr;
+  return capi::guarded([&] {
+    capi::require(tutor, "tutor");
+    capi::require(request_json, "request_json");
+    capi::require(out_json, "out_json");
+    SubmitResult r =
+        tutor->tutor->submit(submit_request_from_json(std::string_view(request_json, len)));
+    *out_json = capi::dup_string(r.json);
+  });
+}
+
+tc_status tc_tutor_act(tc_tutor *tutor, const char *request_json, size_t len, char **out_json) {
+  if (out_json) *out_json = nullptr;
+  return capi::guarded([&] {
+    capi::require(tutor, "tutor");
+    capi::require(request_json, "request_json");
+    capi::require(out_json, "out_json");
+    std::string r =
+        tutor->tutor->act(teacher_action_from_json(std::string_view(request_json, len)));
+    *out_json = capi::dup_string(r);
+  });
+}
+
+}  // extern "C"
