@@ -95,17 +95,19 @@ int main(int argc, char **argv) {
     o.tolerance = 1e-3;  // on a log-likelihood of about -2e5
     o.ridge = 0.1;       // problems everyone got right (or wrong) need a finite intercept
     MmlResult r = calibrate_mml(m, o);
-    double b_min = 1e9, b_max = -1e9;
+    double b_min = 1e9, b_max = -1e9, penalised = r.log_likelihood;
     for (const auto &it : r.items) {
       b_min = std::min(b_min, it.b);
       b_max = std::max(b_max, it.b);
     }
+    for (double d : r.intercepts)
+      penalised -= 0.5 * o.ridge * d * d;  // what EM maximises
     fmt::print(
         "  {:<5} {:>8.3f} s  {:>4} EM iterations ({})  log-likelihood {:.3f} (with the ridge "
         "{:.3f})  b in [{:.2f}, {:.2f}]  target < 5 s: {}\n",
         model == IrtModel::rasch ? "Rasch" : "2PL", r.seconds, r.iterations,
-        r.converged ? "converged" : "iteration limit", r.log_likelihood, r.trace.back(), b_min,
-        b_max, r.seconds < 5 ? "met" : "MISSED");
+        r.converged ? "converged" : "iteration limit", r.log_likelihood, penalised, b_min, b_max,
+        r.seconds < 5 ? "met" : "MISSED");
   }
   return 0;
 }

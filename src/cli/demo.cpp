@@ -8,6 +8,7 @@
 // updates, detections, recommendations a teacher approves, assignments and
 // outcomes assessed over the next three responses, escalation.
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <array>
@@ -23,6 +24,7 @@
 #include "cli.hpp"
 #include "tutorcore/common/json_writer.hpp"
 #include "tutorcore/knowledge/validate.hpp"
+#include "tutorcore/pipeline/tutor.hpp"
 #include "tutorcore/storage/ledger.hpp"
 #include "tutorcore/storage/sqlite_store.hpp"
 #include "tutorcore/tracing/bkt.hpp"
@@ -34,7 +36,6 @@ namespace cli {
 namespace {
 
 constexpr int kMaxAttemptsPerConcept = 12;
-constexpr int kOutcomeWindow = 3;               // responses that assess an intervention (seed 003)
 constexpr int64_t kStartUs = 1767225600000000;  // 2026-01-01T00:00:00Z: fixed, so runs repeat
 constexpr int64_t kStepUs = 45 * 1000000;       // 45 s between answers
 
@@ -47,22 +48,65 @@ double unit(std::mt19937_64 &rng) {
 struct Student {
   std::string id;
   std::vector<bool> known;                 // per concept
-  std::set<size_t> misconceptions;         // held, by misconception index
+  std::set<std::string> misconceptions;    // held, by id
   std::array<double, kModalityCount> fit;  // chance an intervention of a modality resolves
-  std::vector<double> mastery;             // BKT estimate per concept
 };
 
-struct OpenIntervention {
-  size_t misconception;
-  Modality modality;
-  int responses_seen = 0;
-  bool seen_again = false;
+// What the demo reads of a submit result.
+struct Reply {
+  std::string next_problem, next_concept;
+  std::vector<std::pair<std::string, std::string>> recommendations;  // misconception, modality
+  std::vector<std::string> escalated;                                // misconceptions
+  bool mastered = false;
 };
 
+std::string text_of(simdjson::dom::object o, const char *key) {
+  std::string_view v;
+  return o[key].get_string().get(v) ? std::string() : std::string(v);
+}
+
+Reply read_reply(const std::string &json) {
+  Reply r;
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc, mastery, next;
+  simdjson::dom::array list;
+  if (parser.parse(json).get_object().get(doc))
+    throw std::runtime_error("demo: the pipeline returned no JSON object");
+  if (!doc["mastery"].get_object().get(mastery) && mastery["mastered"].get_bool().get(r.mastered))
+    r.mastered = false;
+  if (!doc["next_problems"].get_object().get(next) && !next["problems"].get_array().get(list)) {
+    for (simdjson::dom::element e : list) {
+      simdjson::dom::object o;
+      if (e.get_object().get(o)) continue;
+      r.next_problem = text_of(o, "problem_id");
+      r.next_concept = text_of(o, "concept_id");
+      break;
+    }
+  }
+  if (!doc["recommendations"].get_array().get(list)) {
+    for (simdjson::dom::element e : list) {
+      simdjson::dom::object o;
+      if (!e.get_object().get(o))
+        r.recommendations.emplace_back(text_of(o, "misconception_id"), text_of(o, "modality"));
+    }
+  }
+  if (!doc["outcomes"].get_array().get(list)) {
+    for (simdjson::dom::element e : list) {
+      simdjson::dom::object o;
+      if (!e.get_object().get(o) && text_of(o, "state") == "escalated")
+        r.escalated.push_back(text_of(o, "misconception_id"));
+    }
+  }
+  return r;
+}
+
+// Drives the class through the one-call pipeline: each answer goes to
+// Tutor::submit, the simulated teacher approves (sometimes modifies) what the
+// engine recommends, and takes up escalations.
 class DemoClass {
  public:
-  DemoClass(const Domain &d, Ledger &ledger, std::string tenant, uint64_t seed)
-      : d_(d), ledger_(ledger), tenant_(std::move(tenant)), rng_(seed) {}
+  DemoClass(const Domain &d, Tutor &tutor, std::string tenant, uint64_t seed)
+      : d_(d), tutor_(tutor), tenant_(std::move(tenant)), rng_(seed) {}
 
   void run(int n_students) {
     std::vector<size_t> order(d_.concepts.size());
@@ -78,18 +122,16 @@ class DemoClass {
     }
   }
 
-  int64_t appended = 0, replayed = 0;
+  int64_t answers = 0, replayed = 0, approvals = 0, modified = 0, escalations = 0;
 
  private:
   Student make_student(int s) {
     Student st;
     st.id = fmt::format("s-{:04d}", s + 1);
-    for (const auto &c : d_.concepts) {
+    for (const auto &c : d_.concepts)
       st.known.push_back(unit(rng_) < c.bkt.p_init);
-      st.mastery.push_back(c.bkt.p_init);
-    }
-    for (size_t m = 0; m < d_.misconceptions.size(); ++m) {
-      if (unit(rng_) < 0.12) st.misconceptions.insert(m);
+    for (const auto &m : d_.misconceptions) {
+      if (unit(rng_) < 0.12) st.misconceptions.insert(m.id);
     }
     for (auto &f : st.fit)
       f = 0.15 + 0.6 * unit(rng_);
@@ -102,152 +144,101 @@ class DemoClass {
     for (const auto &p : d_.problems) {
       if (p.concept_id == concept.id) bank.push_back(&p);
     }
-    std::vector<std::unique_ptr<OpenIntervention>> open;
+    std::string next;  // the tutor's first proposal, when it is on this concept
     for (int attempt = 0; attempt < kMaxAttemptsPerConcept; ++attempt) {
-      if (st.mastery[c] >= d_.threshold_for(concept) && attempt >= 3) break;
-      const Problem &p = *bank[static_cast<size_t>(attempt) % bank.size()];
-      answer(st, c, p, open);
+      const Problem *p =
+          next.empty() ? bank[static_cast<size_t>(attempt) % bank.size()] : d_.find_problem(next);
+      SubmitResult r = answer(st, c, *p);
+      Reply reply = read_reply(r.json);
+      next = reply.next_concept == concept.id ? reply.next_problem : std::string();
+      for (const auto &[mid, modality] : reply.recommendations)
+        approve(st, mid, modality);
+      for (const auto &mid : reply.escalated)
+        conference(st, mid);
+      if (reply.mastered && attempt >= 3) break;
     }
   }
 
-  void answer(Student &st, size_t c, const Problem &p,
-              std::vector<std::unique_ptr<OpenIntervention>> &open) {
+  SubmitResult answer(Student &st, size_t c, const Problem &p) {
     const Concept &concept = d_.concepts[c];
     // A held misconception the problem can surface produces its wrong answer.
-    const Misconception *shown = nullptr;
-    for (const auto &mid : p.diagnostic_for) {
-      auto it = d_.misconception_index.find(mid);
-      if (it != d_.misconception_index.end() && st.misconceptions.count(it->second) &&
-          unit(rng_) < 0.8) {
-        shown = &d_.misconceptions[it->second];
+    std::string text;
+    for (const auto &[mid, wrong] : p.misconception_answers) {
+      if (st.misconceptions.count(mid) && unit(rng_) < 0.8) {
+        text = wrong;
         break;
       }
     }
-    bool correct;
-    if (shown) {
-      correct = false;
-    } else {
-      correct = st.known[c] ? unit(rng_) >= concept.bkt.p_slip : unit(rng_) < concept.bkt.p_guess;
+    if (text.empty()) {
+      bool correct =
+          st.known[c] ? unit(rng_) >= concept.bkt.p_slip : unit(rng_) < concept.bkt.p_guess;
+      text = correct ? p.correct_answer : "I am not sure";
+      if (!st.known[c] && unit(rng_) < concept.bkt.p_learn) st.known[c] = true;
     }
-    std::vector<Event> batch;
-    JsonWriter w;
-    w.begin_object()
-        .field("problem_id", p.id)
-        .field("concept_id", concept.id)
-        .field("correct", correct);
-    w.key("misconception_id");
-    if (shown)
-      w.value(shown->id);
-    else
-      w.null();
-    w.field("latency_ms", static_cast<int64_t>(8000 + unit(rng_) * 40000)).end_object();
-    push(batch, st, "response.submitted", w.take(), "student:" + st.id);
-
-    double old_level = st.mastery[c];
-    st.mastery[c] = bkt_update(old_level, correct, concept.bkt);
-    w = JsonWriter();
-    w.begin_object().field("concept_id", concept.id).field("old_level", old_level);
-    w.field("new_level", st.mastery[c]).end_object();
-    push(batch, st, "mastery.updated", w.take(), "system");
-
-    // Open interventions on this concept are assessed over the next answers.
-    for (auto &oi : open) {
-      if (!oi) continue;
-      oi->responses_seen += 1;
-      if (shown && &d_.misconceptions[oi->misconception] == shown) oi->seen_again = true;
-      if (oi->responses_seen < kOutcomeWindow) continue;
-      const Misconception &m = d_.misconceptions[oi->misconception];
-      bool resolved = !oi->seen_again && !st.misconceptions.count(oi->misconception);
-      w = JsonWriter();
-      w.begin_object()
-          .field("misconception_id", m.id)
-          .field("modality", modality_name(oi->modality));
-      w.field("outcome", resolved ? "resolved" : "persisted");
-      w.field("responses_since", kOutcomeWindow).end_object();
-      push(batch, st, "intervention.outcome", w.take(), "system");
-      if (resolved) resolved_peers_.insert(oi->misconception);
-      tried_[{st.id, oi->misconception}].insert(oi->modality);
-      oi.reset();
-    }
-    open.erase(std::remove(open.begin(), open.end(), nullptr), open.end());
-
-    if (shown) {
-      size_t mi = d_.misconception_index.at(shown->id);
-      w = JsonWriter();
-      w.begin_object().field("misconception_id", shown->id).field("concept_id", concept.id);
-      w.field("problem_id", p.id).end_object();
-      push(batch, st, "misconception.detected", w.take(), "system");
-      bool already_open = std::any_of(open.begin(), open.end(),
-                                      [&](const auto &oi) { return oi->misconception == mi; });
-      if (!already_open) recommend(batch, st, mi, open);
-    } else if (!st.known[c] && unit(rng_) < concept.bkt.p_learn) {
-      st.known[c] = true;
-    }
-    auto outcomes = ledger_.append(batch);
-    for (const auto &o : outcomes)
-      (o.inserted ? appended : replayed) += 1;
-  }
-
-  // The engine recommends the next untried modality; the (simulated) teacher
-  // approves it, and only then is it assigned. After every modality, escalate.
-  void recommend(std::vector<Event> &batch, Student &st, size_t mi,
-                 std::vector<std::unique_ptr<OpenIntervention>> &open) {
-    const Misconception &m = d_.misconceptions[mi];
-    auto &tried = tried_[{st.id, mi}];
-    std::optional<Modality> pick;
-    for (size_t k = 0; k < kModalityCount; ++k) {
-      Modality mod = static_cast<Modality>(k);
-      const Intervention &iv = d_.interventions[mi].by_modality[k];
-      if (tried.count(mod)) continue;
-      if (iv.requires_resolved_peer && !resolved_peers_.count(mi)) continue;
-      pick = mod;
-      break;
-    }
-    JsonWriter w;
-    if (!pick) {
-      w.begin_object().field("misconception_id", m.id).field("to", "escalated").end_object();
-      push(batch, st, "escalation.transitioned", w.take(), "system");
-      w = JsonWriter();
-      w.begin_object().field("alert_type", "escalation").field("severity", "high");
-      w.field("misconception_id", m.id).end_object();
-      push(batch, st, "alert.created", w.take(), "system");
-      return;
-    }
-    const char *mod = modality_name(*pick);
-    w.begin_object().field("misconception_id", m.id).field("modality", mod).end_object();
-    std::string body = w.take();
-    push(batch, st, "intervention.recommended", body, "system");
-    push(batch, st, "intervention.approved", body, "teacher:t-01");
-    push(batch, st, "intervention.assigned", body, "teacher:t-01");
-    open.push_back(std::make_unique<OpenIntervention>(OpenIntervention{mi, *pick}));
-    if (unit(rng_) < st.fit[static_cast<size_t>(*pick)]) st.misconceptions.erase(mi);
-  }
-
-  void push(std::vector<Event> &batch, const Student &st, const char *type, std::string payload,
-            std::string author) {
-    Event e;
-    e.tenant = tenant_;
-    e.entity_type = "student";
-    e.entity_id = st.id;
-    e.type = type;
-    e.payload = std::move(payload);
-    e.author = std::move(author);
-    clock_us_ += kStepUs / 8;
-    e.time_us = clock_us_;
+    SubmitRequest r;
+    r.tenant = tenant_;
+    r.student = st.id;
+    r.problem_id = p.id;
+    r.answer = text;
+    r.latency_ms = 8000 + unit(rng_) * 40000;
+    r.time_us = clock_us_ += kStepUs;
     // Deterministic keys: running the demo again on the same store replays
-    // them, and the store keeps one copy of each event.
-    e.idempotency_key = fmt::format("demo-{}-{}", tenant_, ++seq_);
-    batch.push_back(std::move(e));
+    // every answer, and the store keeps one copy of each event.
+    r.idempotency_key = fmt::format("demo-{}-{}", tenant_, ++seq_);
+    SubmitResult res = tutor_.submit(r);
+    (res.replayed ? replayed : answers) += 1;
+    return res;
+  }
+
+  // The teacher approves the recommendation, or one time in six picks
+  // another modality; the intervention works with the student's fit for it.
+  void approve(Student &st, const std::string &mid, const std::string &recommended) {
+    TeacherAction a;
+    a.kind = TeacherActionKind::approve;
+    a.tenant = tenant_;
+    a.student = st.id;
+    a.misconception_id = mid;
+    a.teacher_id = "t-01";
+    a.time_us = clock_us_ += kStepUs / 4;
+    a.idempotency_key = fmt::format("demo-{}-{}", tenant_, ++seq_);
+    Modality m;
+    parse_modality(recommended, &m);
+    if (unit(rng_) < 1.0 / 6) {
+      m = static_cast<Modality>((static_cast<size_t>(m) + 1) % (kModalityCount - 1));
+      a.modality = m;
+      ++modified;
+    }
+    tutor_.act(a);
+    ++approvals;
+    if (unit(rng_) < st.fit[static_cast<size_t>(m)]) st.misconceptions.erase(mid);
+  }
+
+  // Escalated: the teacher takes it up in a conference, which works half the time.
+  void conference(Student &st, const std::string &mid) {
+    ++escalations;
+    TeacherAction a;
+    a.tenant = tenant_;
+    a.student = st.id;
+    a.misconception_id = mid;
+    a.teacher_id = "t-01";
+    a.kind = TeacherActionKind::acknowledge;
+    a.time_us = clock_us_ += kStepUs / 4;
+    a.idempotency_key = fmt::format("demo-{}-{}", tenant_, ++seq_);
+    tutor_.act(a);
+    bool works = unit(rng_) < 0.5;
+    a.kind = works ? TeacherActionKind::resolve : TeacherActionKind::conference_failed;
+    a.time_us = clock_us_ += kStepUs / 4;
+    a.idempotency_key = fmt::format("demo-{}-{}", tenant_, ++seq_);
+    tutor_.act(a);
+    if (works) st.misconceptions.erase(mid);
   }
 
   const Domain &d_;
-  Ledger &ledger_;
+  Tutor &tutor_;
   std::string tenant_;
   std::mt19937_64 rng_;
   int64_t clock_us_ = kStartUs;
   uint64_t seq_ = 0;
-  std::set<size_t> resolved_peers_;
-  std::map<std::pair<std::string, size_t>, std::set<Modality>> tried_;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -299,15 +290,20 @@ int run_demo(const std::vector<std::string> &args) {
   SqliteOptions so;
   so.path = (std::filesystem::path(data_dir) / "tutorcore.db").string();
   Ledger ledger(open_sqlite_store(so));
+  auto shared = std::make_shared<const Domain>(d);
+  Tutor tutor(shared, ledger);
 
   auto t0 = std::chrono::steady_clock::now();
-  DemoClass cls(d, ledger, tenant, seed);
+  DemoClass cls(d, tutor, tenant, seed);
   cls.run(students);
   double sim_s = seconds_since(t0);
   fmt::print(
-      "Class of {} students -> event store {}\n  {} events appended, {} replayed "
-      "(already stored under the same idempotency keys) in {:.2f} s\n\n",
-      students, so.path, cls.appended, cls.replayed, sim_s);
+      "Class of {} students -> event store {}\n  {} answers through the pipeline, {} replayed "
+      "(already stored under the same idempotency keys) in {:.2f} s; the log holds {} events\n"
+      "  the teacher approved {} recommendations ({} with another modality) and took up {} "
+      "escalations\n\n",
+      students, so.path, cls.answers, cls.replayed, sim_s, ledger.last_id(), cls.approvals,
+      cls.modified, cls.escalations);
 
   // What the materialized views say.
   ledger.with_views([&](const ViewSet &v) {

@@ -404,11 +404,17 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
   out.trace.push_back(evaluate(&ll));
   // One EM step from (a, d); true when it changed the objective by less than
   // the tolerance (converged).
+  // Converged: one plain EM step changed both the log-likelihood and the
+  // objective by less than the tolerance (they differ under a ridge or prior).
+  auto step_converged = [&](double ll_before, double obj_before) {
+    return std::fabs(ll - ll_before) < opts.tolerance &&
+           std::fabs(out.trace.back() - obj_before) < opts.tolerance;
+  };
   auto em_step = [&](int newton_steps) {
     m_step(newton_steps);
-    const double before = out.trace.back();
+    const double ll_before = ll, obj_before = out.trace.back();
     out.trace.push_back(evaluate(&ll));
-    return std::fabs(out.trace.back() - before) < opts.tolerance;
+    return step_converged(ll_before, obj_before);
   };
   const bool squarem = opts.acceleration == EmAcceleration::squarem;
   const_cast<MmlOptions &>(opts).tolerance = std::getenv("TC_TOL") ? std::atof(std::getenv("TC_TOL")) : opts.tolerance;
@@ -470,9 +476,8 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
     } else if (alpha == step_max) {
       step_max *= 4;
     }
-    const double before = out.trace.back();
     out.trace.push_back(evaluate(&ll));
-    if (std::fabs(out.trace.back() - before) < opts.tolerance) {
+    if (step_converged(ll1, obj1)) {
       out.converged = true;
       break;
     }
