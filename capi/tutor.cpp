@@ -29,7 +29,9 @@ tc_status tc_tutor_open(tc_tutor **out, tc_store *store, const tc_domain *domain
   });
 }
 
-void tc_tutor_free(tc_tutor *tutor) { delete tutor; }
+void tc_tutor_free(tc_tutor *tutor) {
+  delete tutor;
+}
 
 tc_status tc_submit_response(tc_tutor *tutor, const char *request_json, size_t len,
                              char **out_json) {
@@ -53,6 +55,54 @@ tc_status tc_tutor_act(tc_tutor *tutor, const char *request_json, size_t len, ch
     std::string r =
         tutor->tutor->act(teacher_action_from_json(std::string_view(request_json, len)));
     *out_json = capi::dup_string(r);
+  });
+}
+
+tc_status tc_tutor_profile(tc_tutor *tutor, const char *tenant, const char *student,
+                           char **out_json) {
+  if (out_json) *out_json = nullptr;
+  return capi::guarded([&] {
+    capi::require(tutor, "tutor");
+    capi::require(tenant, "tenant");
+    capi::require(student, "student");
+    capi::require(out_json, "out_json");
+    *out_json = capi::dup_string(tutor->tutor->profile(tenant, student));
+  });
+}
+
+tc_status tc_tutor_snapshot(tc_tutor *tutor, const char *tenant, const char *student,
+                            char **out_json) {
+  if (out_json) *out_json = nullptr;
+  return capi::guarded([&] {
+    capi::require(tutor, "tutor");
+    capi::require(tenant, "tenant");
+    capi::require(student, "student");
+    capi::require(out_json, "out_json");
+    *out_json = capi::dup_string(tutor->tutor->snapshot(tenant, student));
+  });
+}
+
+tc_status tc_tutor_evaluate_policy(tc_tutor *tutor, const char *tenant, const char *target,
+                                   char **out_json) {
+  if (out_json) *out_json = nullptr;
+  return capi::guarded([&] {
+    capi::require(tutor, "tutor");
+    capi::require(tenant, "tenant");
+    capi::require(target, "target");
+    capi::require(out_json, "out_json");
+    PolicyKind kind;
+    std::string t = target;
+    if (t == "thompson") {
+      kind = PolicyKind::thompson;
+    } else if (t == "greedy") {
+      kind = PolicyKind::greedy;
+    } else if (t == "uniform") {
+      kind = PolicyKind::uniform;
+    } else {
+      throw Error(Errc::invalid,
+                  "policy evaluation.target: '" + t + "' is not thompson, greedy or uniform");
+    }
+    *out_json = capi::dup_string(tutor->tutor->evaluate_policy(tenant, kind));
   });
 }
 

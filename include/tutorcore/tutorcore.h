@@ -569,6 +569,50 @@ TC_API tc_status tc_submit_response(tc_tutor *tutor, const char *request_json, s
 TC_API tc_status tc_tutor_act(tc_tutor *tutor, const char *request_json, size_t len,
                               char **out_json);
 
+/**
+ * @brief A student's learning profile from the event history: dominant
+ * error pattern, latency bands, mastery decay per day, learning velocity,
+ * Laplace-smoothed modality vector, transfer success; appended to the log
+ * as a profile.computed event.
+ * @param[out] out_json {"schema_version":1,"event_id","profile":{...}}.
+ * @return TC_OK; TC_EINVAL for a NULL or empty id; TC_ENOTFOUND for a
+ * student without responses.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_profile(tc_tutor *tutor, const char *tenant, const char *student,
+                                  char **out_json);
+
+/**
+ * @brief A student snapshot: mastery per concept as a Beta distribution
+ * (mean, 5th and 95th percentiles) with the teaching strategy for its band,
+ * misconceptions with their lifecycle (active, resolving), weak areas, the
+ * recent answers. Reads only; appends nothing.
+ * @return TC_OK; TC_EINVAL for a NULL or empty id.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_snapshot(tc_tutor *tutor, const char *tenant, const char *student,
+                                   char **out_json);
+
+/**
+ * @brief Off-policy evaluation from the log: the resolution rate the target
+ * policy ("thompson", "greedy" or "uniform") would have had, estimated by
+ * inverse propensity scoring (and its self-normalised form) over the
+ * tenant's logged recommendations that teachers approved unchanged.
+ * @param[out] out_json {"schema_version":1,"target","records","ips",
+ * "ips_se","snips","snips_se","effective_records","logged_value"}.
+ * @return TC_OK; TC_EINVAL for an unknown target; TC_ENOTFOUND when the log
+ * holds no recommendation with a known outcome.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_evaluate_policy(tc_tutor *tutor, const char *tenant, const char *target,
+                                          char **out_json);
+
 /* ---------------------------------------------------------------------- */
 /* Item response theory (tc_irt_*)                                         */
 /* ---------------------------------------------------------------------- */

@@ -150,6 +150,12 @@ double end_panel_error(double e) {
 constexpr double kEndError = 1e-13;
 constexpr int kMaxGrading = 48;  // 2^-48 of the panel: still apart from 1 in doubles
 
+// Exponents at or above this are smooth enough at the end for any panel.
+constexpr double kRoughBelow = 12.0;
+bool is_rough(double e) {
+  return e < kRoughBelow && e != std::floor(e);
+}
+
 // How many halvings the end panel of width `w` needs for an arm whose
 // exponent at that end is `e`: with the scaled kernel at most
 // y^e / kernel(mode) on [0, y], the mass of [0, y] is at most
@@ -257,9 +263,18 @@ void thompson_probabilities(const BetaParams *arms, int k, double *out) {
   Integration in;
   in.arms = shape;
   in.k = k;
+  // An end where some arm is rough (a fractional exponent below
+  // kRoughBelow) also limits the width of every panel near it to the
+  // panel's distance from it (a ratio of 1 keeps the rule at ~1e-12).
+  bool rough0 = false, rough1 = false;
+  for (int j = 0; j < k; ++j) {
+    rough0 = rough0 || is_rough(shape[j].am1);
+    rough1 = rough1 || is_rough(shape[j].bm1);
+  }
   for (double x0 = 0.0; x0 < 1.0;) {
-    double x1 = x0 + panel_width(shape, k, x0);
+    double h = panel_width(shape, k, x0), x1;
     if (x0 == 0.0) {
+      x1 = h;
       int levels = 0;
       for (int j = 0; j < k; ++j)
         levels = std::max(levels, grading_levels(shape[j].am1, shape[j], x1));
@@ -267,7 +282,7 @@ void thompson_probabilities(const BetaParams *arms, int k, double *out) {
       in.panel(0.0, y);
       for (int i = levels; i > 0; --i, y *= 2.0)
         in.panel(y, 2.0 * y);
-    } else if (!(x1 < 1.0)) {
+    } else if (!(x0 + h < 1.0)) {
       x1 = 1.0;
       double w = 1.0 - x0;
       int levels = 0;
@@ -281,6 +296,9 @@ void thompson_probabilities(const BetaParams *arms, int k, double *out) {
       }
       in.panel(left, 1.0);
     } else {
+      if (rough0) h = std::min(h, x0);
+      if (rough1) h = std::min(h, 0.5 * (1.0 - x0));
+      x1 = x0 + h;
       in.panel(x0, x1);
     }
     x0 = x1;

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -310,10 +309,7 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
   lim.ridge = opts.ridge;
   lim.slope_prior_sd = opts.slope_prior_sd;
   lim.slope_prior_mean = opts.slope_prior_mean;
-  std::atomic<int> dbg_frozen{0};
   auto m_step = [&](int newton_steps) {
-    if (std::getenv("TC_IRT_DEBUG") && dbg_frozen) fmt::print(stderr, "frozen {}\n", dbg_frozen.load());
-    dbg_frozen = 0;
     if (!table_current) throw std::logic_error("calibrate_mml: M-step without its E-step");
     NewtonLimits l = lim;
     l.steps = newton_steps;
@@ -343,8 +339,6 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
           if (expected(lp, lq) + item_log_prior(aj, dj) >= before) break;
           if (halve == 10) {
             keep = false;
-            if (std::getenv("TC_IRT_DEBUG") && 1024 * (std::fabs(aj - a_old) + std::fabs(dj - d_old)) > 1e-9 && dbg_frozen < 3) fmt::print(stderr, "  frozen item {} a {} d {} da {:.3g} dd {:.3g} before {:.12g}\n", j, a_old, d_old, (aj - a_old)*1024, (dj-d_old)*1024, before);
-            dbg_frozen++;
           } else {
             aj = 0.5 * (aj + a_old);
             dj = 0.5 * (dj + d_old);
@@ -398,18 +392,17 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
     *ll = e_step();
     return *ll + log_priors();
   };
-  // (a, d) are always the last evaluated point, ll its log-likelihood and
-  // obj its objective, the last entry of the trace.
+  // Between steps (a, d) is the last accepted point, ll its log-likelihood
+  // and the trace's last entry its objective.
   double ll;
   out.trace.push_back(evaluate(&ll));
-  // One EM step from (a, d); true when it changed the objective by less than
-  // the tolerance (converged).
   // Converged: one plain EM step changed both the log-likelihood and the
   // objective by less than the tolerance (they differ under a ridge or prior).
   auto step_converged = [&](double ll_before, double obj_before) {
     return std::fabs(ll - ll_before) < opts.tolerance &&
            std::fabs(out.trace.back() - obj_before) < opts.tolerance;
   };
+  // One plain EM step from (a, d); true when converged.
   auto em_step = [&](int newton_steps) {
     m_step(newton_steps);
     const double ll_before = ll, obj_before = out.trace.back();
@@ -417,19 +410,18 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
     return step_converged(ll_before, obj_before);
   };
   const bool squarem = opts.acceleration == EmAcceleration::squarem;
-  const_cast<MmlOptions &>(opts).tolerance = std::getenv("TC_TOL") ? std::atof(std::getenv("TC_TOL")) : opts.tolerance;
-  const int NS = std::getenv("TC_NS") ? std::atoi(std::getenv("TC_NS")) : 3;
-  double step_max = std::getenv("TC_SM") ? std::atof(std::getenv("TC_SM")) : 1.0;
+  const int short_run = 3;  // Newton steps per M-step after the first two
+  double step_max = 1.0;
   while (evals < opts.max_iterations) {
     // Long Newton runs from the starting values, then a few per M-step.
-    const int newton_steps = evals <= 2 ? 25 : NS;
+    const int newton_steps = evals <= 2 ? 25 : short_run;
     const Eigen::VectorXd a0 = a, d0 = d;
     if (em_step(newton_steps)) {
       out.converged = true;
       break;
     }
     // Extrapolate only between steps of the same map.
-    if (!squarem || newton_steps != NS || evals >= opts.max_iterations) continue;
+    if (!squarem || newton_steps != short_run || evals >= opts.max_iterations) continue;
 
     // SQUAREM: a second EM step, then theta0 + 2 alpha r + alpha^2 v with
     // r = theta1 - theta0, v = theta2 - 2 theta1 + theta0, alpha = |r| / |v|
@@ -454,9 +446,6 @@ MmlResult calibrate_mml(const ResponseMatrix &m, const MmlOptions &opts) {
               .cwiseMin(30.0);
       table_current = false;
       const double obj = evaluate(&ll);
-      if (std::getenv("TC_IRT_DEBUG"))
-        fmt::print(stderr, "DBG evals {} alpha {:.3g} step_max {} obj1 {:.4f} obj' {:.4f} {}\n",
-                   evals, alpha, step_max, obj1, obj, obj >= obj1 ? "acc" : "REJ");
       if (obj >= obj1) {  // false for NaN
         out.trace.push_back(obj);
         if (alpha == step_max) step_max *= 4;

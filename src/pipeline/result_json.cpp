@@ -54,7 +54,8 @@ std::string submit_result_json(const std::vector<Event> &events) {
       o["misconception_id"].get_string().get(misconception) == simdjson::SUCCESS;
   ok = (o["classifier"].get_string().get(classifier) == simdjson::SUCCESS) && ok;
   ok = (o["confidence"].get_double().get(confidence) == simdjson::SUCCESS) && ok;
-  if (!ok) throw Error(Errc::storage, "submit: the stored response lacks correct/classifier/confidence");
+  if (!ok)
+    throw Error(Errc::storage, "submit: the stored response lacks correct/classifier/confidence");
 
   JsonWriter w;
   w.begin_object().field("schema_version", 1);

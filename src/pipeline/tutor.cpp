@@ -73,6 +73,7 @@ void check_tutor_config(const TutorConfig &c) {
   };
   check_escalation_config(c.rules.escalation);
   check_policy_config(c.policy);
+  check_profile_config(c.profile);
   if (c.rules.outcome.window < 1 || c.rules.outcome.window > 100)
     bad("outcome.window", fmt::format("{} is outside 1..100", c.rules.outcome.window));
   if (!(c.target_p_correct > 0 && c.target_p_correct < 1))
@@ -344,6 +345,17 @@ class Step {
       if (dec.available[i]) w.field(modality_name(static_cast<Modality>(i)), dec.probabilities[i]);
     }
     w.end_object();
+    // The decision's context, so the log supports off-policy evaluation.
+    w.key("context").begin_object().field("resolved_peer_exists", ctx.resolved_peer_exists);
+    w.key("arms").begin_array();
+    for (const ArmContext &arm : ctx.arms) {
+      w.begin_object().field("class_attempts", arm.class_attempts);
+      w.field("class_resolutions", arm.class_resolutions);
+      w.field("student_attempts", arm.student_attempts);
+      w.field("student_resolutions", arm.student_resolutions);
+      w.field("student_rate", arm.student_rate).field("tried", arm.tried).end_object();
+    }
+    w.end_array().end_object();
     w.field("attempt", before + 1).field("text", iv.text);
     w.field("estimated_minutes", iv.estimated_minutes);
     w.field("auto_approved", cfg_.rules.escalation.auto_approve);

@@ -400,6 +400,16 @@ static void test_tutor(void) {
                                 "\"zzz\",\"answer\":\"1\",\"idempotency_key\":\"a2\"}"),
                            &out) == TC_ENOTFOUND);
   CHECK(tc_submit_response(NULL, JSON(wrong), &out) == TC_EINVAL);
+  CHECK(tc_tutor_profile(t, "t1", "s1", &out) == TC_OK);
+  CHECK(contains(out, "\"error_pattern\":"));
+  tc_free(out);
+  CHECK(tc_tutor_snapshot(t, "t1", "s1", &out) == TC_OK);
+  CHECK(contains(out, "\"lifecycle\":\"active\""));
+  tc_free(out);
+  CHECK(tc_tutor_profile(t, "t1", "nobody", &out) == TC_ENOTFOUND);
+  CHECK(tc_tutor_evaluate_policy(t, "t1", "greedy", &out) == TC_ENOTFOUND); /* no outcome yet */
+  CHECK(tc_tutor_evaluate_policy(t, "t1", "oracle", &out) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "'oracle' is not thompson, greedy or uniform"));
   tc_tutor_free(t);
   tc_tutor_free(NULL);
   tc_store_free(st);

@@ -192,6 +192,111 @@ TEST_CASE("joint calibration recovers simulated 2PL items") {
   }
 }
 
+namespace {
+
+// A sparse simulated 2PL matrix: 4000 persons, 30 items answered with
+// probability 0.3 each, two items everyone answers right (their intercept
+// needs the ridge) and `thin` items with four answers each.
+ResponseMatrix simulated_matrix(uint64_t seed, int thin = 0) {
+  std::mt19937_64 rng(seed);
+  std::vector<IrtItem> truth;
+  for (int j = 0; j < 30; ++j)
+    truth.push_back({0.5 + 1.5 * u01(rng), -2 + 4 * u01(rng)});
+  std::vector<ItemResponse> rows;
+  for (int p = 0; p < 4000; ++p) {
+    double th = normal(rng);
+    for (size_t j = 0; j < truth.size(); ++j) {
+      if (u01(rng) < 0.7) continue;
+      rows.push_back({"p" + std::to_string(p), "i" + std::to_string(j),
+                      u01(rng) < irt_probability(th, truth[j])});
+    }
+    if (p % 50 == 0)
+      rows.push_back({"p" + std::to_string(p), "easy" + std::to_string(p % 100), true});
+    if (p < 4 * thin) {
+      IrtItem item{0.5 + 1.5 * u01(rng), -2 + 4 * u01(rng)};
+      rows.push_back({"p" + std::to_string(p), "thin" + std::to_string(p / 4),
+                      u01(rng) < irt_probability(th, item)});
+    }
+  }
+  return response_matrix_from_rows(rows);
+}
+
+bool never_decreases(const std::vector<double> &trace) {
+  for (size_t i = 1; i < trace.size(); ++i) {
+    if (trace[i] < trace[i - 1] - 1e-9 * std::fabs(trace[i - 1])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("SQUAREM reaches plain EM's estimates in fewer E-steps, monotonically") {
+  ResponseMatrix m = simulated_matrix(23);
+  for (IrtModel model : {IrtModel::rasch, IrtModel::common_slope, IrtModel::two_pl}) {
+    CAPTURE(static_cast<int>(model));
+    MmlOptions o;
+    o.model = model;
+    o.ridge = 0.1;
+    o.acceleration = EmAcceleration::none;
+    MmlResult plain = calibrate_mml(m, o);
+    o.acceleration = EmAcceleration::squarem;
+    MmlResult fast = calibrate_mml(m, o);
+    REQUIRE(plain.converged);
+    REQUIRE(fast.converged);
+    CHECK(fast.iterations < plain.iterations);
+    CHECK(static_cast<int>(plain.trace.size()) == plain.iterations);
+    CHECK(static_cast<int>(fast.trace.size()) <= fast.iterations);  // refused extrapolations
+    CHECK(never_decreases(plain.trace));
+    CHECK(never_decreases(fast.trace));
+    CHECK(fast.trace.back() >= plain.trace.back() - 1e-4);
+    CHECK(fast.log_likelihood == doctest::Approx(plain.log_likelihood).epsilon(1e-8));
+    double da = 0, dd = 0;
+    for (size_t j = 0; j < m.items(); ++j) {
+      da = std::max(da, std::fabs(fast.items[j].a - plain.items[j].a));
+      dd = std::max(dd, std::fabs(fast.intercepts[j] - plain.intercepts[j]));
+    }
+    MESSAGE("model " << static_cast<int>(model) << ": plain " << plain.iterations << " squarem "
+                     << fast.iterations << " max da " << da << " dd " << dd << " dll "
+                     << fast.log_likelihood - plain.log_likelihood);
+    for (size_t j = 0; j < m.items(); ++j) {
+      CAPTURE(m.item_ids[j]);
+      CHECK(fast.items[j].a == doctest::Approx(plain.items[j].a).epsilon(0).scale(1).epsilon(2e-3));
+      CHECK(fast.intercepts[j] ==
+            doctest::Approx(plain.intercepts[j]).epsilon(0).scale(1).epsilon(2e-3));
+    }
+  }
+  // An iteration limit stops either within the limit, at an evaluated point.
+  MmlOptions capped;
+  capped.max_iterations = 9;
+  MmlResult r = calibrate_mml(m, capped);
+  CHECK_FALSE(r.converged);
+  CHECK(r.iterations <= 9);
+  CHECK(never_decreases(r.trace));
+  CHECK(r.log_likelihood <= r.trace.back() + 1e-9);  // no priors: the objective is the likelihood
+}
+
+TEST_CASE("a lognormal slope prior keeps thinly answered slopes off the bounds") {
+  ResponseMatrix m = simulated_matrix(29, 20);
+  MmlOptions o;
+  MmlResult ml = calibrate_mml(m, o);
+  o.slope_prior_sd = 0.5;
+  MmlResult map = calibrate_mml(m, o);
+  REQUIRE(map.converged);
+  CHECK(never_decreases(map.trace));
+  double ml_min = 1e9, ml_max = 0, map_min = 1e9, map_max = 0;
+  for (size_t j = 0; j < m.items(); ++j) {
+    ml_min = std::min(ml_min, ml.items[j].a);
+    ml_max = std::max(ml_max, ml.items[j].a);
+    map_min = std::min(map_min, map.items[j].a);
+    map_max = std::max(map_max, map.items[j].a);
+  }
+  MESSAGE("slopes: ML [" << ml_min << ", " << ml_max << "], MAP [" << map_min << ", " << map_max
+                         << "]");
+  CHECK(map.log_likelihood < ml.log_likelihood);
+  o.slope_prior_sd = -1;
+  CHECK_THROWS_AS(calibrate_mml(m, o), Error);
+}
+
 TEST_CASE("bad response matrices are refused with a message") {
   ResponseMatrix empty;
   CHECK_THROWS_WITH_AS(calibrate_mml(empty), doctest::Contains("empty"), Error);

@@ -23,9 +23,12 @@
 #include <string_view>
 #include <vector>
 
+#include "tutorcore/intervention/off_policy.hpp"
 #include "tutorcore/intervention/policy.hpp"
 #include "tutorcore/knowledge/domain.hpp"
 #include "tutorcore/pipeline/classify.hpp"
+#include "tutorcore/profile/profile.hpp"
+#include "tutorcore/profile/snapshot.hpp"
 #include "tutorcore/storage/ledger.hpp"
 #include "tutorcore/tracing/mastery.hpp"
 
@@ -42,7 +45,9 @@ struct TutorConfig {
   // A problem's typical answer time when the domain gives none: answers much
   // faster than this move mastery less (MasteryPolicy::fast_fraction).
   double typical_response_ms = 30000.0;
-  uint64_t seed = 42;  // the policy's draws: (seed, tenant, student, misconception, attempt)
+  uint64_t seed = 42;       // the policy's draws: (seed, tenant, student, misconception, attempt)
+  ProfileConfig profile;    // the learning profile's bands and thresholds
+  SnapshotConfig snapshot;  // the snapshot's percentiles, weak areas, strategy bands
 };
 
 // Throws Error(invalid) naming the field of a bad configuration.
@@ -94,6 +99,11 @@ struct TeacherAction {
 // "modality"?,"outcome"?,"idempotency_key"?,"time_us"?}.
 TeacherAction teacher_action_from_json(std::string_view json);
 
+// The tenant's logged decisions with known rewards, from its intervention
+// events in log order: each recommendation (context, choice, propensity)
+// paired with the outcome of that choice; a teacher's modified choice drops it.
+std::vector<LoggedDecision> logged_decisions(const std::vector<Event> &events);
+
 class Tutor {
  public:
   // The ledger must outlive the Tutor. Sets the ledger's view rules to the
@@ -114,6 +124,24 @@ class Tutor {
   // state), Error(not_found) when the student has no such escalation.
   // Returns {"schema_version":1,"event_ids":[...],"escalation":{...}}.
   std::string act(const TeacherAction &a);
+
+  // The student's learning profile from the event history, appended as a
+  // profile.computed event (a cache: the log can recompute it). Returns
+  // {"schema_version":1,"event_id","profile":{...}}. Error(not_found) for a
+  // student without responses.
+  std::string profile(const std::string &tenant, const std::string &student);
+
+  // The student snapshot: mastery per concept as Beta(1 + right, 1 + wrong)
+  // with its 5th and 95th percentiles and the strategy for its band,
+  // misconceptions (active, resolving), weak areas, recent answers.
+  std::string snapshot(const std::string &tenant, const std::string &student);
+
+  // Off-policy evaluation from the log: the value (resolution rate) of
+  // `target` estimated by inverse propensity scoring over the tenant's
+  // logged recommendations that a teacher approved unchanged and whose
+  // outcome is known. Returns {"schema_version":1,"target","records","ips",
+  // "ips_se","snips","snips_se","logged_value"}.
+  std::string evaluate_policy(const std::string &tenant, PolicyKind target);
 
   const Domain &domain() const { return *domain_; }
   const TutorConfig &config() const { return config_; }
