@@ -231,7 +231,7 @@ bool never_decreases(const std::vector<double> &trace) {
 }  // namespace
 
 TEST_CASE("SQUAREM reaches plain EM's estimates in fewer E-steps, monotonically") {
-  ResponseMatrix m = simulated_matrix(23);
+  ResponseMatrix m = simulated_matrix(23, 10);
   for (IrtModel model : {IrtModel::rasch, IrtModel::common_slope, IrtModel::two_pl}) {
     CAPTURE(static_cast<int>(model));
     MmlOptions o;
@@ -250,29 +250,20 @@ TEST_CASE("SQUAREM reaches plain EM's estimates in fewer E-steps, monotonically"
     CHECK(never_decreases(fast.trace));
     CHECK(fast.trace.back() >= plain.trace.back() - 1e-4);
     CHECK(fast.log_likelihood == doctest::Approx(plain.log_likelihood).epsilon(1e-8));
-    double da = 0, dd = 0;
-    for (size_t j = 0; j < m.items(); ++j) {
-      da = std::max(da, std::fabs(fast.items[j].a - plain.items[j].a));
-      dd = std::max(dd, std::fabs(fast.intercepts[j] - plain.intercepts[j]));
-    }
-    MESSAGE("model " << static_cast<int>(model) << ": plain " << plain.iterations << " squarem "
-                     << fast.iterations << " max da " << da << " dd " << dd << " dll "
-                     << fast.log_likelihood - plain.log_likelihood);
     for (size_t j = 0; j < m.items(); ++j) {
       CAPTURE(m.item_ids[j]);
-      CHECK(fast.items[j].a == doctest::Approx(plain.items[j].a).epsilon(0).scale(1).epsilon(2e-3));
-      CHECK(fast.intercepts[j] ==
-            doctest::Approx(plain.intercepts[j]).epsilon(0).scale(1).epsilon(2e-3));
+      CHECK(std::fabs(fast.items[j].a - plain.items[j].a) < 1e-4);
+      CHECK(std::fabs(fast.intercepts[j] - plain.intercepts[j]) < 1e-4);
     }
   }
-  // An iteration limit stops either within the limit, at an evaluated point.
+  // An iteration limit stops within the limit, at an evaluated point.
   MmlOptions capped;
   capped.max_iterations = 9;
   MmlResult r = calibrate_mml(m, capped);
   CHECK_FALSE(r.converged);
   CHECK(r.iterations <= 9);
   CHECK(never_decreases(r.trace));
-  CHECK(r.log_likelihood <= r.trace.back() + 1e-9);  // no priors: the objective is the likelihood
+  CHECK(r.log_likelihood == r.trace.back());  // no ridge: the objective is the likelihood
 }
 
 TEST_CASE("a lognormal slope prior keeps thinly answered slopes off the bounds") {
@@ -290,8 +281,9 @@ TEST_CASE("a lognormal slope prior keeps thinly answered slopes off the bounds")
     map_min = std::min(map_min, map.items[j].a);
     map_max = std::max(map_max, map.items[j].a);
   }
-  MESSAGE("slopes: ML [" << ml_min << ", " << ml_max << "], MAP [" << map_min << ", " << map_max
-                         << "]");
+  CHECK((ml_min < 0.05 || ml_max > 7.9));  // maximum likelihood: a thin item at a bound
+  CHECK(map_min > 0.3);
+  CHECK(map_max < 3);
   CHECK(map.log_likelihood < ml.log_likelihood);
   o.slope_prior_sd = -1;
   CHECK_THROWS_AS(calibrate_mml(m, o), Error);

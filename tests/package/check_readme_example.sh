@@ -8,9 +8,11 @@ test -s "$work/example.c"
 cc -std=c99 -pedantic -Wall -Wextra -Werror -I"$src/include" "$work/example.c" -L"$(dirname "$lib")" -ltutorcore \
   -o "$work/example"
 cd "$work"
-LD_LIBRARY_PATH="$(dirname "$lib")" ./example > out1.txt
-LD_LIBRARY_PATH="$(dirname "$lib")" ./example > out2.txt
-grep -q '"new":\[true\]' out1.txt
-grep -q '"new":\[false\]' out2.txt   # the replayed answer was not stored again
-grep -q '"attempts":1' out2.txt
+domain="$src/examples/domains/algebra_fundamentals"
+LD_LIBRARY_PATH="$(dirname "$lib")" ./example "$domain" > out1.txt
+LD_LIBRARY_PATH="$(dirname "$lib")" ./example "$domain" > out2.txt
+grep -q '"misconception":{"id":"ias_add_magnitudes"' out1.txt
+grep -q '"recommendations":\[{' out1.txt
+grep -q '"type":"intervention.assigned"' out1.txt
+cmp out1.txt out2.txt   # the second run replayed both calls: same results, nothing stored
 echo "README example compiled and ran"
