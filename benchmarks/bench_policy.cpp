@@ -3,6 +3,7 @@
 //
 //   build/benchmarks/bench_policy [--seed S] [--classes C] [--students N] [--interactions T]
 //                                 [--class-weight W] [--student-weight W]
+//                                 [--student-evidence-weight W] [--class-evidence-weight W]
 //
 // The world: C classes of N students. Each class has a profile, a logit
 // per modality drawn around logit(0.45) with standard deviation 0.6 (some
@@ -13,14 +14,26 @@
 // tried for the current misconception, which resolves it with the student's
 // latent probability. A resolved misconception ends the episode; so does
 // running out of modalities (the teacher takes over). Peer tutoring is offered
-// only when a classmate has resolved the same misconception.
+// only when a classmate has resolved the same misconception. Other worlds
+// vary the individual spread, or draw p ~ Dirichlet(1, ..., 1) as the seed's
+// experiment does; the last one is the seed's Experiment 04 exactly, with no
+// episodes: every interaction may assign any of the five modalities.
 //
 // The policies learn as they go: the class counts per modality come from all
 // students' outcomes so far, the student's Laplace-smoothed modality vector
-// from their own. Students take turns, so the class data grows during the
-// run. Regret is the expected resolutions lost per student against an oracle
-// that knows the student's probabilities and picks the best available
-// modality in the same context. Every world and policy stream is seeded.
+// and own counts from their own. Students take turns, so the class data grows
+// during the run. Regret is the expected resolutions lost per student against
+// an oracle that knows the student's probabilities and picks the best
+// available modality in the same context. Every world and policy stream is
+// seeded; every policy meets the same worlds and outcome streams.
+//
+// Thompson and greedy run under both posteriors (policy.hpp): seed_rates,
+// the seed's formula, and counts, the same prior plus the outcomes as
+// counts. Greedy ranks by the same posterior's mean. "thompson - greedy" is
+// the difference in cumulative resolution rate with two standard errors
+// from the spread over classes (classes are independent, students of one
+// class share its counts). A last table varies the counts posterior's
+// settings in two worlds.
 #include <fmt/format.h>
 
 #include <array>
@@ -299,7 +312,8 @@ void print_world(const WorldSpec &w, uint64_t seed, int classes, int students, i
     fmt::print("   (escalations {})\n", curves.back().escalations);
   }
   for (size_t i : {size_t{2}, size_t{4}}) {
-    fmt::print("  {:<34}", fmt::format("thompson - greedy, {}", evidence_name(rows[i].cfg->evidence)));
+    fmt::print("  {:<34}",
+               fmt::format("thompson - greedy, {}", evidence_name(rows[i].cfg->evidence)));
     for (int n : cps)
       fmt::print(" {:>+6.3f}", rate_diff(curves[i], curves[i + 1], n).mean);
     fmt::print("\n  {:<34}", "  2 standard errors (over classes)");
@@ -318,14 +332,14 @@ void print_world(const WorldSpec &w, uint64_t seed, int classes, int students, i
 }
 
 // Thompson against greedy under variants of the counts posterior, in one world.
-void print_variants(const WorldSpec &w, uint64_t seed, int classes, int students,
-                    int interactions, const PolicyConfig &base) {
+void print_variants(const WorldSpec &w, uint64_t seed, int classes, int students, int interactions,
+                    const PolicyConfig &base) {
   std::vector<ClassRoom> world = make_world(w, seed, classes, students);
   const int at[] = {15, interactions};
   fmt::print("{}, {} interactions: PolicyEvidence::counts variants\n", w.name, interactions);
-  fmt::print("  {:<44} {:>13} {:>13} {:>22}\n", "", "thompson", "greedy",
+  fmt::print("  {:<46} {:>13} {:>13} {:>22}\n", "", "thompson", "greedy",
              "thompson - greedy +- 2se");
-  fmt::print("  {:<44} {:>6} {:>6} {:>6} {:>6} {:>10} {:>11}\n", "variant", at[0], at[1], at[0],
+  fmt::print("  {:<46} {:>6} {:>6} {:>6} {:>6} {:>10} {:>11}\n", "variant", at[0], at[1], at[0],
              at[1], at[0], at[1]);
   struct Variant {
     const char *name;
@@ -352,7 +366,7 @@ void print_variants(const WorldSpec &w, uint64_t seed, int classes, int students
   for (const Variant &v : vs) {
     Curve t = simulate(world, w, static_cast<int>(PolicyKind::thompson), v.cfg, seed, interactions);
     Curve g = simulate(world, w, static_cast<int>(PolicyKind::greedy), v.cfg, seed, interactions);
-    fmt::print("  {:<44}", v.name);
+    fmt::print("  {:<46}", v.name);
     for (const Curve *c : {&t, &g})
       for (int n : at)
         fmt::print(" {:>6.3f}", c->rate_at(n));
@@ -415,8 +429,8 @@ int main(int argc, char **argv) {
       {"little individual variation (sd 0.3)", 0.6, 0.3, false},
       {"strong individual variation (sd 1.5)", 0.6, 1.5, false},
       {"the seed's world: p ~ Dirichlet(1,1,1,1,1), no class structure", 0, 0, true},
-      {"the seed's Experiment 04: Dirichlet p, no episodes (any modality, every interaction)", 0,
-       0, true, true}};
+      {"the seed's Experiment 04: Dirichlet p, no episodes (any modality, every interaction)", 0, 0,
+       true, true}};
   for (const WorldSpec &w : others)
     print_world(w, seed, classes, students, interactions, seed_cfg, counts_cfg);
 
@@ -433,8 +447,8 @@ int main(int argc, char **argv) {
     ctx.arms[m].class_resolutions = static_cast<int32_t>(12 + 3 * m);
     ctx.arms[m].student_attempts = static_cast<int32_t>(2 + m);
     ctx.arms[m].student_resolutions = static_cast<int32_t>(1 + m / 2);
-    ctx.arms[m].student_rate = modality_vector_entry(ctx.arms[m].student_resolutions,
-                                                     ctx.arms[m].student_attempts, cfg);
+    ctx.arms[m].student_rate =
+        modality_vector_entry(ctx.arms[m].student_resolutions, ctx.arms[m].student_attempts, cfg);
   }
   const int n = 200000;
   Rng rng(seed);

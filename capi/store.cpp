@@ -8,6 +8,7 @@
 #include "tutorcore/common/json_read.hpp"
 #include "tutorcore/common/json_writer.hpp"
 #include "tutorcore/storage/ledger.hpp"
+#include "tutorcore/storage/postgres_store.hpp"
 #include "tutorcore/storage/sqlite_store.hpp"
 
 using namespace tutorcore;
@@ -132,9 +133,19 @@ tc_status tc_store_open(tc_store **out, const tc_store_options *opts) {
       adapter = open_sqlite_store(so);
     } else if (o.backend == TC_STORE_MEMORY) {
       adapter = open_memory_store();
+    } else if (o.backend == TC_STORE_POSTGRES) {
+      if (!o.path || !*o.path) {
+        throw Error(Errc::invalid,
+                    "tc_store_options.path is empty; the PostgreSQL backend needs a libpq "
+                    "connection string (\"host=... dbname=...\" or \"postgresql://...\")");
+      }
+      PostgresOptions po;
+      po.conninfo = o.path;
+      po.lock_timeout_ms = o.busy_timeout_ms;
+      adapter = open_postgres_store(po);
     } else {
       throw Error(Errc::invalid, fmt::format("tc_store_options.backend {} is unknown; use "
-                                             "TC_STORE_SQLITE or TC_STORE_MEMORY",
+                                             "TC_STORE_SQLITE, TC_STORE_MEMORY or TC_STORE_POSTGRES",
                                              o.backend));
     }
     LedgerOptions lo;

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages tutorcore builds and tests with.
+# Installs the Debian 12 packages tutorcore builds with (and, with --test,
+# what the tests add: a browser and Node for the dashboard test, a PostgreSQL
+# server for the storage conformance suite).
 set -euo pipefail
 packages=(build-essential cmake pkg-config binutils python3
-          libsqlite3-dev libsimdjson-dev libfmt-dev libeigen3-dev doctest-dev)
+          libsqlite3-dev libsimdjson-dev libfmt-dev libeigen3-dev doctest-dev libcpp-httplib-dev
+          libpq-dev)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium postgresql)  # postgresql: the throwaway server of with-postgres.sh
+  command -v node > /dev/null 2>&1 || packages+=(nodejs)
+  command -v npm > /dev/null 2>&1 || packages+=(npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")

@@ -144,6 +144,10 @@ typedef struct tc_store tc_store;
 /** Storage backends for tc_store_options.backend. */
 #define TC_STORE_SQLITE 0 /**< embedded SQLite file (default) */
 #define TC_STORE_MEMORY 1 /**< in-memory, lost at tc_store_free (tests, tools) */
+/** PostgreSQL shared by several processes; path is a libpq connection string
+ * and the tables live in schema "tutorcore". TC_EUNAVAILABLE when the library
+ * was built without libpq. Since: 0.1.0. */
+#define TC_STORE_POSTGRES 2
 
 /** Durability for tc_store_options.durability (SQLite backend). */
 #define TC_DURABILITY_NORMAL \
@@ -154,9 +158,9 @@ typedef struct tc_store tc_store;
 /** Options for tc_store_open. Fields are only ever appended. */
 typedef struct tc_store_options {
   uint32_t version;         /**< TC_STORE_OPTIONS_VERSION */
-  int32_t backend;          /**< TC_STORE_SQLITE (default) or TC_STORE_MEMORY */
-  const char *path;         /**< database file for SQLite; required for it */
-  int32_t durability;       /**< TC_DURABILITY_NORMAL (default) or _FULL */
+  int32_t backend;          /**< TC_STORE_SQLITE (default), TC_STORE_MEMORY or _POSTGRES */
+  const char *path;         /**< SQLite: database file; PostgreSQL: connection string */
+  int32_t durability;       /**< TC_DURABILITY_NORMAL (default) or _FULL (SQLite) */
   int32_t busy_timeout_ms;  /**< wait for another process's lock; default 5000 */
   int64_t checkpoint_every; /**< persist views after this many events; default 1000000, <0 never */
 } tc_store_options;
@@ -244,8 +248,8 @@ typedef struct tc_event {
 /**
  * @brief Called after events are committed, once per event, in log order.
  * @param[in] event_json the stored event as JSON (valid during the call).
- * @return TC_OK; any other value is recorded and ignored (the events are
- * already committed).
+ * @return TC_OK; any other value is ignored (the events are already
+ * committed; a callback that must report failure keeps its own record).
  * The callback may call other tc_store functions on the same store; events it
  * appends are delivered after the current ones.
  */
@@ -260,7 +264,8 @@ typedef int (*tc_event_callback)(const char *event_json, size_t len, void *userd
  *            TC_STORE_MEMORY or set path).
  * @return TC_OK; TC_EINVAL (missing path, bad option value); TC_EVERSION
  * (opts->version too new, or a database written by a newer tutorcore);
- * TC_ESTORAGE (cannot open or not a tutorcore database); TC_ENOMEM.
+ * TC_ESTORAGE (cannot open or not a tutorcore database); TC_EUNAVAILABLE
+ * (TC_STORE_POSTGRES in a build without libpq); TC_ENOMEM.
  * Ownership: release *out with tc_store_free.
  * Thread safety: any thread.
  * Since: 0.1.0. Stability: stable.
@@ -317,8 +322,9 @@ TC_API tc_status tc_store_read_json(char **out_json, tc_store *store, const char
 
 /**
  * @brief Reads rows of a materialized view of one tenant.
- * The query is {"view": "mastery" | "escalation" | "effectiveness",
- * "tenant": required, "student"? (mastery, escalation)}.
+ * The query is {"view": "mastery" | "practice" | "escalation" |
+ * "effectiveness" | "modality", "tenant": required, "student"? (all but
+ * effectiveness)}. docs/pipeline.md describes the rows.
  * @param[out] out_json {"schema_version":1,"view":...,"rows":[...]}, rows sorted by key.
  * @return TC_OK; TC_EINVAL naming the bad field; TC_ESTORAGE; TC_ENOMEM.
  * Ownership: free *out_json with tc_free.

@@ -115,11 +115,14 @@ double log_kernel(const ArmShape &s, double lx, double l1x) {
   return v;
 }
 
-// Panels resolve every arm as finely as panels at its mean +- 1, 2, 4, 8,
-// ... standard deviations would: at most kNearWidth sd wide, or
-// kFarWidth times the panel's distance from the arm's mean.
-constexpr double kNearWidth = 1.0;
-constexpr double kFarWidth = 1.0;
+// Panels resolve every arm on the scale of its own spread: at most
+// kNearWidth of its standard deviation wide, or kFarWidth times the
+// distance from the panel's nearer end to the arm's mean. (The errors come
+// mostly from the CDFs at interior nodes, which integrate the degree-7
+// interpolant; with these factors they stay near 1e-12 on random
+// posteriors, see choice_probabilities.)
+constexpr double kNearWidth = 0.75;
+constexpr double kFarWidth = 1.0 / 3.0;
 
 // The widest panel that starts at x (at most half the unit interval, so
 // that the first and last panels differ).
@@ -127,33 +130,48 @@ double panel_width(const ArmShape *arms, int k, double x) {
   double h = 0.5;
   for (int j = 0; j < k; ++j) {
     const ArmShape &s = arms[j];
-    double d = x >= s.mean ? x - s.mean : 0.5 * (s.mean - x);
-    h = std::min(h, std::max(kNearWidth * s.sd, kFarWidth * d));
+    // Right of the mean the nearer end is x; left of it, x + h, and
+    // h <= f (mean - x - h) means h <= f / (1 + f) (mean - x).
+    double far =
+        x >= s.mean ? kFarWidth * (x - s.mean) : kFarWidth / (1.0 + kFarWidth) * (s.mean - x);
+    h = std::min(h, std::max(kNearWidth * s.sd, far));
   }
   return h;
 }
 
-// A kernel x^e with a fractional exponent e = alpha - 1 is not smooth at 0,
-// and an 8-point rule on a panel that ends there is off by up to r(e) of
-// the panel's mass (the same at 1 for beta - 1). r(e) bounds the measured
-// relative error of the rule for x^e on [0, 1] (6e-4 at worst, near e =
-// 0.2; 1.6e-11 at 7.5; 4e-12 at 9.5) by a factor of about 3.
+// Near 0 a kernel behaves as x^e, e = alpha - 1 (near 1 as (1 - x)^e, e =
+// beta - 1), which is not smooth there when e is fractional. The 8-point
+// rule's integral over a panel that ends there is then off by up to r(e) of
+// the panel's mass, an error every later CDF inherits. r(e) bounds the
+// measured relative error for x^e on [0, 1] by a factor of about 3 (6e-4 at
+// e = 0.2, 5e-6 at 1.5, 1.3e-8 at 3.5, 5e-11 at 6.5, 4e-12 at 9.5); 0 for
+// integers, where the kernel is smooth. (The CDFs at the panel's interior
+// nodes, which integrate the degree-7 interpolant, are off by more, 1e-3
+// at e = 0.2 and 4e-7 at 6.5, but only locally: they count against other
+// arms' densities in that panel, and the panels near a rough end, below,
+// keep them small.)
 double end_panel_error(double e) {
-  static constexpr double kBound[] = {6e-4, 2e-5, 1e-6, 4e-8, 4e-9, 7e-10, 1.5e-10, 5e-11};
+  if (e == std::floor(e)) return 0.0;
+  static constexpr double kBound[] = {2e-3, 2e-5, 1e-6, 4e-8, 4e-9, 7e-10, 1.5e-10, 5e-11};
   return e < 8.0 ? kBound[static_cast<int>(e)] : 2e-11;
 }
 
 // Such an end is graded: panels halving towards it, until the last one,
 // [0, y], holds so little of the arm's mass that its error is below
 // kEndError sd (an arm's scaled mass is at least one sd, log-concave).
-// Each halving panel is accurate to ~1e-12 of its own mass.
+// A halving panel (its width equal to its distance from the end) is
+// accurate to 1e-9 of its own mass for e < 1 (its interior CDFs; its
+// integral to ~1e-12).
 constexpr double kEndError = 1e-13;
 constexpr int kMaxGrading = 48;  // 2^-48 of the panel: still apart from 1 in doubles
 
-// Exponents at or above this are smooth enough at the end for any panel.
+// While an arm is rough at an end (a fractional exponent below
+// kRoughBelow), every panel near that end is kept no wider than its
+// distance from it; above, the kernel's mass sits far enough from the end
+// for the panels around its mean.
 constexpr double kRoughBelow = 12.0;
 bool is_rough(double e) {
-  return e < kRoughBelow && e != std::floor(e);
+  return e < kRoughBelow && end_panel_error(e) > 0.0;
 }
 
 // How many halvings the end panel of width `w` needs for an arm whose
@@ -161,15 +179,16 @@ bool is_rough(double e) {
 // y^e / kernel(mode) on [0, y], the mass of [0, y] is at most
 // y^(e + 1) / kernel(mode).
 int grading_levels(double e, const ArmShape &s, double w) {
-  if (e == std::floor(e)) return 0;  // a polynomial there: the rule is exact
-  double log_y = (std::log(kEndError * s.sd / end_panel_error(e)) + s.log_mode) / (e + 1.0);
+  double r = end_panel_error(e);
+  if (r == 0.0) return 0;
+  double log_y = (std::log(kEndError * s.sd / r) + s.log_mode) / (e + 1.0);
   double levels = std::ceil((std::log(w) - log_y) / std::log(2.0));
   return levels <= 0.0 ? 0 : static_cast<int>(std::min<double>(levels, kMaxGrading));
 }
 
 // Below this log of the scaled kernel, an arm's density is taken as 0 on a
 // panel: at most e^-50 < 2e-22 of the panel width against a scaled mass of
-// at least one sd (above 1e-8 with the config's limits), so below 1e-13 of
+// at least one sd (above 7e-9 with the config's limits), so below 1e-13 of
 // the arm's mass.
 constexpr double kNegligibleLog = -50.0;
 
@@ -186,12 +205,30 @@ struct Integration {
     if (!(x1 > x0)) return;
     // An arm is live on the panel unless its kernel is negligible there:
     // log-concave, it peaks at the mode or at the end nearer the mode.
+    // (A mode below x0 means x0 > 0; above x1, x1 < 1: the logs are finite.)
+    double lx0 = 0.0, l1x0 = 0.0, lx1 = 0.0, l1x1 = 0.0;
+    bool left_logs = false, right_logs = false;
     bool live[kModalityCount];
     int nlive = 0;
     for (int j = 0; j < k; ++j) {
       const ArmShape &s = arms[j];
-      double x = s.mode < x0 ? x0 : s.mode > x1 ? x1 : -1.0;
-      live[j] = x < 0.0 || log_kernel(s, std::log(x), std::log1p(-x)) > kNegligibleLog;
+      if (s.mode < x0) {
+        if (!left_logs) {
+          lx0 = std::log(x0);
+          l1x0 = std::log1p(-x0);
+          left_logs = true;
+        }
+        live[j] = log_kernel(s, lx0, l1x0) > kNegligibleLog;
+      } else if (s.mode > x1) {
+        if (!right_logs) {
+          lx1 = std::log(x1);
+          l1x1 = std::log1p(-x1);
+          right_logs = true;
+        }
+        live[j] = log_kernel(s, lx1, l1x1) > kNegligibleLog;
+      } else {
+        live[j] = true;
+      }
       nlive += live[j];
     }
     if (nlive == 0) return;
@@ -349,22 +386,23 @@ ModalityValues probabilities_for(PolicyKind kind, const PolicyContext &ctx, cons
 }  // namespace
 
 void check_policy_config(const PolicyConfig &cfg) {
-  require(std::isfinite(cfg.prior_alpha) && cfg.prior_alpha >= 1.0, "prior_alpha", cfg.prior_alpha,
-          "a finite number >= 1");
-  require(std::isfinite(cfg.prior_beta) && cfg.prior_beta >= 1.0, "prior_beta", cfg.prior_beta,
-          "a finite number >= 1");
-  require(std::isfinite(cfg.class_weight) && cfg.class_weight >= 0.0, "class_weight",
-          cfg.class_weight, "a finite number >= 0");
-  require(std::isfinite(cfg.student_weight) && cfg.student_weight >= 0.0, "student_weight",
-          cfg.student_weight, "a finite number >= 0");
+  // Weights up to kMaxPolicyWeight keep every posterior below ~5e15
+  // pseudo-observations (counts are int32): sd above 7e-9, which the
+  // propensity integration resolves.
+  const double cap = kMaxPolicyWeight;
+  auto in = [cap](double v, double lo) { return std::isfinite(v) && v >= lo && v <= cap; };
+  require(in(cfg.prior_alpha, 1.0), "prior_alpha", cfg.prior_alpha, "in [1, 1e6]");
+  require(in(cfg.prior_beta, 1.0), "prior_beta", cfg.prior_beta, "in [1, 1e6]");
+  require(in(cfg.class_weight, 0.0), "class_weight", cfg.class_weight, "in [0, 1e6]");
+  require(in(cfg.student_weight, 0.0), "student_weight", cfg.student_weight, "in [0, 1e6]");
   require(cfg.no_data_rate >= 0.0 && cfg.no_data_rate <= 1.0, "no_data_rate", cfg.no_data_rate,
           "in [0, 1]");
   require(std::isfinite(cfg.laplace) && cfg.laplace > 0.0, "laplace", cfg.laplace,
           "a finite number > 0");
-  require(std::isfinite(cfg.student_evidence_weight) && cfg.student_evidence_weight >= 0.0,
-          "student_evidence_weight", cfg.student_evidence_weight, "a finite number >= 0");
-  require(std::isfinite(cfg.class_evidence_weight) && cfg.class_evidence_weight >= 0.0,
-          "class_evidence_weight", cfg.class_evidence_weight, "a finite number >= 0");
+  require(in(cfg.student_evidence_weight, 0.0), "student_evidence_weight",
+          cfg.student_evidence_weight, "in [0, 1e6]");
+  require(in(cfg.class_evidence_weight, 0.0), "class_evidence_weight", cfg.class_evidence_weight,
+          "in [0, 1e6]");
   if (cfg.evidence != PolicyEvidence::counts && cfg.evidence != PolicyEvidence::seed_rates)
     throw Error(Errc::invalid,
                 fmt::format("PolicyConfig.evidence is {}; it must be counts or seed_rates",

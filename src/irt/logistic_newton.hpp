@@ -75,7 +75,7 @@ inline bool grid_recurrence_safe(double a, double d, double x_max) {
 // The MML M-step's case: the nodes form an equally spaced grid (x[q] = x[0] +
 // q h) and r, w are the expected right and wrong counts at each node. P at all
 // nodes takes two exponentials per step, exp(-(a x[q] + d)) = exp(-(a x[0] +
-// d)) exp(-a h)^q (a few ulps apart from one exponential per node), instead of
+// d)) exp(-a h)^q (rounding grows by about an ulp per node), instead of
 // one per node. The ridge and the optional slope prior are in `lim`.
 inline void logistic_newton_grid(const double *x, double h, const double *r, const double *w,
                                  size_t count, bool fit_slope, const NewtonLimits &lim, double *a,

@@ -165,8 +165,20 @@ TutorConfig tutor_config_from_json(std::string_view json) {
          "student_evidence_weight", "class_evidence_weight"},
         w);
     PolicyConfig &pc = c.policy;
-    read_number(s, "prior_alpha", 0, 1e6, w, &pc.prior_alpha);
-    read_number(s, "prior_beta", 0, 1e6, w, &pc.prior_beta);
+    std::string evidence;
+    if (read_string(s, "evidence", false, w, &evidence)) {
+      if (evidence == "counts") {
+        pc.evidence = PolicyEvidence::counts;
+      } else if (evidence == "seed_rates") {
+        pc.evidence = PolicyEvidence::seed_rates;
+      } else {
+        throw Error(Errc::invalid,
+                    fmt::format("tutor config.policy.evidence: '{}' is not counts or seed_rates",
+                                evidence));
+      }
+    }
+    read_number(s, "prior_alpha", 1, 1e6, w, &pc.prior_alpha);
+    read_number(s, "prior_beta", 1, 1e6, w, &pc.prior_beta);
     read_number(s, "class_weight", 0, 1e6, w, &pc.class_weight);
     read_number(s, "student_weight", 0, 1e6, w, &pc.student_weight);
     read_number(s, "no_data_rate", 0, 1, w, &pc.no_data_rate);

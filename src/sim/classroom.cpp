@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tutorcore/common/clock.hpp"
 #include "tutorcore/common/error.hpp"
 
 namespace tutorcore {
@@ -96,10 +97,10 @@ class Classroom {
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return d_.concepts[a].level < d_.concepts[b].level;
     });
-    for (int s = 0; s < n_students; ++s) {
+    for (int s = 0; s < n_students && !stopped_; ++s) {
       Student st = make_student(s);
       for (size_t c : order)
-        practise(st, c);
+        if (!stopped_) practise(st, c);
     }
   }
 
@@ -127,6 +128,10 @@ class Classroom {
     }
     std::string next;  // the tutor's first proposal, when it is on this concept
     for (int attempt = 0; attempt < o_.max_attempts_per_concept; ++attempt) {
+      if (o_.before_answer && !o_.before_answer()) {
+        stopped_ = true;
+        return;
+      }
       const Problem *p =
           next.empty() ? bank[static_cast<size_t>(attempt) % bank.size()] : d_.find_problem(next);
       SubmitResult r = answer(st, c, *p);
@@ -162,7 +167,7 @@ class Classroom {
     r.problem_id = p.id;
     r.answer = text;
     r.latency_ms = 8000 + unit(rng_) * 40000;
-    r.time_us = clock_us_ += o_.step_us;
+    r.time_us = stamp(o_.step_us);
     // Deterministic keys: running the demo again on the same store replays
     // every answer, and the store keeps one copy of each event.
     r.idempotency_key = key();
@@ -185,7 +190,7 @@ class Classroom {
     a.student = st.id;
     a.misconception_id = mid;
     a.teacher_id = "t-01";
-    a.time_us = clock_us_ += o_.step_us / 4;
+    a.time_us = stamp(o_.step_us / 4);
     a.idempotency_key = key();
     Modality m;
     parse_modality(recommended, &m);
@@ -208,16 +213,18 @@ class Classroom {
     a.misconception_id = mid;
     a.teacher_id = "t-01";
     a.kind = TeacherActionKind::acknowledge;
-    a.time_us = clock_us_ += o_.step_us / 4;
+    a.time_us = stamp(o_.step_us / 4);
     a.idempotency_key = key();
     tutor_.act(a);
     bool works = unit(rng_) < o_.conference_success;
     a.kind = works ? TeacherActionKind::resolve : TeacherActionKind::conference_failed;
-    a.time_us = clock_us_ += o_.step_us / 4;
+    a.time_us = stamp(o_.step_us / 4);
     a.idempotency_key = key();
     tutor_.act(a);
     if (works) st.misconceptions.erase(mid);
   }
+
+  int64_t stamp(int64_t step) { return o_.wall_clock ? now_us() : (clock_us_ += step); }
 
   std::string key() { return fmt::format("{}-{}-{}", o_.key_prefix, tenant_, ++seq_); }
 
@@ -228,6 +235,7 @@ class Classroom {
   std::mt19937_64 rng_;
   int64_t clock_us_;
   uint64_t seq_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace

@@ -25,6 +25,15 @@ ArmContext arm(int32_t attempts, int32_t resolutions, double student_rate, bool 
   return a;
 }
 
+// The same arm with the student's own outcomes: `attempts` assignments of
+// which `resolutions` resolved, and the matching Laplace-smoothed vector entry.
+ArmContext with_student(ArmContext a, int32_t attempts, int32_t resolutions) {
+  a.student_attempts = attempts;
+  a.student_resolutions = resolutions;
+  a.student_rate = (resolutions + 1.0) / (attempts + 2.0);
+  return a;
+}
+
 // Posterior means (with the default config): visual 9.5/17, concrete 9.75/17,
 // pattern 10.25/17, verbal 11/17, peer 14/17.
 PolicyContext worked_context(bool resolved_peer) {
@@ -125,11 +134,15 @@ TEST_CASE("policy: Gamma and Beta samplers match their mean and variance") {
   CHECK(thrown([&] { rng.beta(1.0, std::nan("")); }).code == Errc::invalid);
 }
 
-TEST_CASE("policy: posteriors follow the seed's formula and the Laplace-smoothed vector") {
+TEST_CASE("policy: seed_rates posteriors follow the seed's formula and ignore the counts") {
   PolicyConfig cfg;
+  cfg.evidence = PolicyEvidence::seed_rates;
   CHECK(modality_vector_entry(0, 0, cfg) == 0.5);
   CHECK(modality_vector_entry(3, 4, cfg) == doctest::Approx(4.0 / 6.0));
   PolicyContext c = worked_context(true);
+  // The student's own counts play no part in the seed's formula.
+  c.arms[kVisual].student_attempts = 40;
+  c.arms[kVisual].student_resolutions = 4;
   BetaParams v = arm_posterior(c.arms[kVisual], cfg);  // 1 + 10 * 0.6 + 5 * 0.5
   CHECK(v.alpha == doctest::Approx(9.5));
   CHECK(v.beta == doctest::Approx(7.5));
@@ -139,6 +152,65 @@ TEST_CASE("policy: posteriors follow the seed's formula and the Laplace-smoothed
   BetaParams p = arm_posterior(c.arms[kPeer], cfg);
   CHECK(p.alpha == doctest::Approx(14));
   CHECK(p.beta == doctest::Approx(3));
+  // Without any outcomes of the student's (and no class evidence, the
+  // default), the counts posterior is the seed's prior itself.
+  PolicyConfig counts;
+  CHECK(counts.evidence == PolicyEvidence::counts);
+  CHECK(counts.class_evidence_weight == 0.0);
+  CHECK(counts.student_evidence_weight == 1.0);
+  for (size_t m = 0; m < kModalityCount; ++m) {
+    BetaParams a = arm_posterior(worked_context(true).arms[m], counts);
+    BetaParams b = arm_posterior(worked_context(true).arms[m], cfg);
+    CHECK(a.alpha == b.alpha);
+    CHECK(a.beta == b.beta);
+  }
+  CHECK(std::string(evidence_name(PolicyEvidence::counts)) == "counts");
+  CHECK(std::string(evidence_name(PolicyEvidence::seed_rates)) == "seed_rates");
+}
+
+TEST_CASE("policy: counts posteriors add the outcomes to the seed's prior") {
+  PolicyConfig cfg;  // counts, student outcomes at weight 1, class outcomes at 0
+  // Visual: class 6 of 10 (c = 0.6), vector 0.5, the student 1 of 4.
+  ArmContext v = arm(10, 6, 0.5);
+  v.student_attempts = 4;
+  v.student_resolutions = 1;
+  BetaParams p = arm_posterior(v, cfg);
+  CHECK(p.alpha == doctest::Approx(1 + 6 + 2.5 + 1));  // 10.5
+  CHECK(p.beta == doctest::Approx(1 + 4 + 2.5 + 3));   // 10.5
+  // Concrete: no class data (0.5), the student 2 of 2 (vector 0.75).
+  BetaParams k = arm_posterior(with_student(arm(0, 0, 0.0), 2, 2), cfg);
+  CHECK(k.alpha == doctest::Approx(1 + 5 + 3.75 + 2));  // 11.75
+  CHECK(k.beta == doctest::Approx(1 + 5 + 1.25 + 0));   // 7.25
+  // The class's outcomes at 0.1 each, the student's at 0.5 each.
+  PolicyConfig w = cfg;
+  w.class_evidence_weight = 0.1;
+  w.student_evidence_weight = 0.5;
+  p = arm_posterior(v, w);
+  CHECK(p.alpha == doctest::Approx(1 + 6 + 2.5 + 0.5 * 1 + 0.1 * 6));  // 10.6
+  CHECK(p.beta == doctest::Approx(1 + 4 + 2.5 + 0.5 * 3 + 0.1 * 4));   // 9.4
+
+  // The posterior narrows as the student's evidence grows, and its mean
+  // goes to the student's own rate (0.7 here; the class's is 0.5); the
+  // seed's never narrows (17 pseudo-observations, however much is known).
+  PolicyConfig seed = cfg;
+  seed.evidence = PolicyEvidence::seed_rates;
+  auto sd = [](BetaParams b) {
+    double n = b.alpha + b.beta;
+    return std::sqrt(b.alpha * b.beta / (n * n * (n + 1)));
+  };
+  double last_sd = 1, last_gap = 1;
+  for (int n : {0, 10, 100, 1000, 10000}) {
+    CAPTURE(n);
+    ArmContext a = with_student(arm(20, 10, 0.5), n, 7 * n / 10);
+    BetaParams c = arm_posterior(a, cfg), s = arm_posterior(a, seed);
+    CHECK(sd(c) < last_sd);
+    CHECK(std::fabs(c.mean() - 0.7) < last_gap);
+    last_sd = sd(c);
+    last_gap = std::fabs(c.mean() - 0.7);
+    CHECK(s.alpha + s.beta == doctest::Approx(17));
+  }
+  CHECK(last_sd < 0.005);
+  CHECK(last_gap < 0.001);
 }
 
 TEST_CASE("policy: tried modalities and peer without a resolved peer are never chosen") {
@@ -208,6 +280,28 @@ TEST_CASE("policy: greedy picks the hand-computed best and breaks ties by modali
   CHECK(m == Modality::concrete);
   // The Thompson decision reports the same greedy choice beside its own.
   CHECK(decide(PolicyKind::thompson, tie, cfg, rng).greedy == Modality::concrete);
+
+  // The student's own record decides under counts, the class's under the
+  // seed's formula. Visual: class 10 of 20, the student 7 of 8 (vector 0.8);
+  // concrete: class 14 of 20, the student never tried it (vector 0.5).
+  PolicyContext own;
+  for (ArmContext &a : own.arms)
+    a.tried = true;
+  own.arms[kVisual] = with_student(arm(20, 10, 0.5), 8, 7);
+  own.arms[kConcrete] = arm(20, 14, 0.5);
+  PolicyConfig seed = cfg;
+  seed.evidence = PolicyEvidence::seed_rates;
+  // seed_rates: visual 10/17 = 0.588, concrete 10.5/17 = 0.618.
+  Decision s = decide(PolicyKind::greedy, own, seed, rng);
+  CHECK(s.chosen == Modality::concrete);
+  CHECK(s.scores[kVisual] == doctest::Approx(10.0 / 17.0));
+  CHECK(s.scores[kConcrete] == doctest::Approx(10.5 / 17.0));
+  // counts: visual (10 + 7) / (17 + 8) = 0.68, concrete still 0.618.
+  Decision n = decide(PolicyKind::greedy, own, cfg, rng);
+  CHECK(n.chosen == Modality::visual);
+  CHECK(n.scores[kVisual] == doctest::Approx(17.0 / 25.0));
+  CHECK(n.greedy == Modality::visual);
+  CHECK(decide(PolicyKind::thompson, own, cfg, rng).greedy == Modality::visual);
 }
 
 TEST_CASE("policy: uniform propensity is 1/k over the available modalities") {
@@ -255,6 +349,38 @@ TEST_CASE("policy: Thompson propensities agree with the closed form for two arms
   exact = p_b_beats_a(1001, 1001, 1011, 991);
   CHECK(p[kPattern] == doctest::Approx(exact).epsilon(1e-8));
 
+  // Fractional exponents near 0 and near 1, where a density is not smooth
+  // at the end of [0, 1] (the exact answer needs an integer alpha for the
+  // second arm only). class_weight 1.5, student_weight 1:
+  //   alpha = 1 + 1.5 c + e + s,  beta = 1 + 1.5 (1 - c) + (1 - e) + f.
+  PolicyConfig frac;
+  frac.class_weight = 1.5;
+  frac.student_weight = 1.0;
+  PolicyContext z = c;
+  z.arms[kVisual] = arm(10, 2, 0.0);  // Beta(1.3, 3.2 + 37) with 37 failures
+  z.arms[kVisual].student_attempts = 37;
+  z.arms[kPattern] = arm(10, 0, 0.0);  // Beta(1 + 2, 3.5 + 26)
+  z.arms[kPattern].student_attempts = 28;
+  z.arms[kPattern].student_resolutions = 2;
+  REQUIRE(arm_posterior(z.arms[kVisual], frac).alpha == doctest::Approx(1.3));
+  REQUIRE(arm_posterior(z.arms[kVisual], frac).beta == doctest::Approx(40.2));
+  REQUIRE(arm_posterior(z.arms[kPattern], frac).alpha == doctest::Approx(3.0));
+  REQUIRE(arm_posterior(z.arms[kPattern], frac).beta == doctest::Approx(29.5));
+  p = choice_probabilities(PolicyKind::thompson, z, frac);
+  exact = p_b_beats_a(1.3, 40.2, 3.0, 29.5);
+  CHECK(std::fabs(p[kPattern] - exact) < 1e-11);
+  // The mirror image near 1: Beta(40.2, 1.3) and Beta(29.5, 3).
+  PolicyContext one = c;
+  one.arms[kVisual] = arm(10, 8, 1.0);
+  one.arms[kVisual].student_attempts = one.arms[kVisual].student_resolutions = 37;
+  one.arms[kPattern] = arm(10, 10, 1.0);
+  one.arms[kPattern].student_attempts = 28;
+  one.arms[kPattern].student_resolutions = 26;
+  REQUIRE(arm_posterior(one.arms[kVisual], frac).beta == doctest::Approx(1.3));
+  REQUIRE(arm_posterior(one.arms[kPattern], frac).alpha == doctest::Approx(29.5));
+  p = choice_probabilities(PolicyKind::thompson, one, frac);
+  CHECK(std::fabs(p[kVisual] - exact) < 1e-11);
+
   // Identical arms split evenly.
   PolicyContext same;
   same.resolved_peer_exists = true;
@@ -265,28 +391,59 @@ TEST_CASE("policy: Thompson propensities agree with the closed form for two arms
 
 TEST_CASE("policy: Thompson propensities sum to 1 and match the empirical choice frequencies") {
   PolicyConfig cfg;
-  PolicyContext c = worked_context(true);
-  ModalityValues p = choice_probabilities(PolicyKind::thompson, c, cfg);
-  double sum = 0;
-  for (double x : p)
-    sum += x;
-  CHECK(sum == doctest::Approx(1.0).epsilon(1e-12));
-  CHECK(p[kPeer] > p[kVerbal]);
-  CHECK(p[kVerbal] > p[kVisual]);
-  // 40,000 decisions: each frequency within 4.5 binomial standard errors.
-  const int n = 40000;
-  int counts[kModalityCount] = {};
-  Rng rng(2024);
-  for (int i = 0; i < n; ++i) {
-    Decision d = decide(PolicyKind::thompson, c, cfg, rng);
-    REQUIRE(d.propensity == p[static_cast<size_t>(d.chosen)]);
-    counts[static_cast<size_t>(d.chosen)]++;
+  // The worked context (the seed's prior alone), and one where the
+  // student's own outcomes have sharpened every posterior differently.
+  PolicyContext worked = worked_context(true), seen = worked_context(true);
+  seen.arms[kVisual] = with_student(seen.arms[kVisual], 12, 9);
+  seen.arms[kConcrete] = with_student(seen.arms[kConcrete], 3, 1);
+  seen.arms[kPattern] = with_student(seen.arms[kPattern], 30, 21);
+  seen.arms[kVerbal] = with_student(seen.arms[kVerbal], 1, 1);
+  seen.arms[kPeer] = with_student(seen.arms[kPeer], 6, 3);
+  for (const PolicyContext *c : {&worked, &seen}) {
+    ModalityValues p = choice_probabilities(PolicyKind::thompson, *c, cfg);
+    double sum = 0;
+    for (double x : p)
+      sum += x;
+    CHECK(sum == doctest::Approx(1.0).epsilon(1e-12));
+    if (c == &worked) {
+      CHECK(p[kPeer] > p[kVerbal]);
+      CHECK(p[kVerbal] > p[kVisual]);
+    }
+    // 40,000 decisions: each frequency within 4.5 binomial standard errors.
+    const int n = 40000;
+    int counts[kModalityCount] = {};
+    Rng rng(2024);
+    for (int i = 0; i < n; ++i) {
+      Decision d = decide(PolicyKind::thompson, *c, cfg, rng);
+      REQUIRE(d.propensity == p[static_cast<size_t>(d.chosen)]);
+      counts[static_cast<size_t>(d.chosen)]++;
+    }
+    for (size_t m = 0; m < kModalityCount; ++m) {
+      CAPTURE(m);
+      CAPTURE(p[m]);
+      CHECK(std::fabs(counts[m] / double(n) - p[m]) < 4.5 * std::sqrt(p[m] * (1 - p[m]) / n));
+    }
   }
-  for (size_t m = 0; m < kModalityCount; ++m) {
-    CAPTURE(m);
-    CAPTURE(p[m]);
-    CHECK(std::fabs(counts[m] / double(n) - p[m]) < 4.5 * std::sqrt(p[m] * (1 - p[m]) / n));
-  }
+}
+
+TEST_CASE("policy: under counts Thompson settles on the student's best modality") {
+  // The student resolved 80% with visual and 50% with concrete over 80
+  // tries each; the class found both at 50%.
+  PolicyContext c;
+  for (ArmContext &a : c.arms)
+    a.tried = true;
+  c.arms[kVisual] = with_student(arm(20, 10, 0.5), 80, 64);
+  c.arms[kConcrete] = with_student(arm(20, 10, 0.5), 80, 40);
+  PolicyConfig counts, seed;
+  seed.evidence = PolicyEvidence::seed_rates;
+  // counts: Beta(73.96, 23.04) against Beta(48.5, 48.5), four sds apart.
+  ModalityValues pc = choice_probabilities(PolicyKind::thompson, c, counts);
+  CHECK(pc[kVisual] > 0.9999);
+  // seed_rates: Beta(9.96, 7.04) against Beta(8.5, 8.5), and so after any
+  // number of tries: concrete keeps being drawn a quarter of the time.
+  ModalityValues ps = choice_probabilities(PolicyKind::thompson, c, seed);
+  CHECK(ps[kVisual] > 0.6);
+  CHECK(ps[kVisual] < 0.8);
 }
 
 TEST_CASE("policy: the same seed gives the same decisions") {
@@ -331,6 +488,51 @@ TEST_CASE("policy: invalid configs and contexts are refused, naming the field") 
           choice_probabilities(PolicyKind::uniform, c, PolicyConfig{});
         }).message.find("student_rate") != std::string::npos);
   CHECK(thrown([&] { modality_vector_entry(2, 1, PolicyConfig{}); }).code == Errc::invalid);
+
+  // The counts posterior's fields, the evidence kind and the weights' ceiling.
+  struct Bad {
+    const char *field;
+    PolicyConfig cfg;
+  };
+  std::vector<Bad> bad;
+  for (double v : {-0.5, std::nan(""), std::numeric_limits<double>::infinity(), 2e6}) {
+    PolicyConfig a, b, w;
+    a.student_evidence_weight = v;
+    b.class_evidence_weight = v;
+    w.class_weight = v;
+    bad.push_back({"student_evidence_weight", a});
+    bad.push_back({"class_evidence_weight", b});
+    bad.push_back({"class_weight", w});
+  }
+  PolicyConfig big_prior;
+  big_prior.prior_beta = 1e7;
+  bad.push_back({"prior_beta", big_prior});
+  PolicyConfig kind;
+  kind.evidence = static_cast<PolicyEvidence>(7);
+  bad.push_back({"evidence", kind});
+  for (const Bad &b : bad) {
+    CAPTURE(b.field);
+    Thrown e = thrown([&] { check_policy_config(b.cfg); });
+    CHECK(e.code == Errc::invalid);
+    CHECK(e.message.find(b.field) != std::string::npos);
+  }
+  PolicyConfig edge;
+  edge.class_weight = edge.student_weight = kMaxPolicyWeight;
+  edge.class_evidence_weight = edge.student_evidence_weight = kMaxPolicyWeight;
+  CHECK_NOTHROW(check_policy_config(edge));
+
+  // The student's counts, like the class's.
+  PolicyContext s;
+  s.arms[kVerbal].student_attempts = 2;
+  s.arms[kVerbal].student_resolutions = 3;
+  t = thrown([&] { decide(PolicyKind::thompson, s, PolicyConfig{}, rng); });
+  CHECK(t.code == Errc::invalid);
+  CHECK(t.message.find("verbal") != std::string::npos);
+  CHECK(t.message.find("student_resolutions") != std::string::npos);
+  s.arms[kVerbal].student_attempts = -1;
+  s.arms[kVerbal].student_resolutions = 0;
+  CHECK(thrown([&] { choice_probabilities(PolicyKind::greedy, s, PolicyConfig{}); }).code ==
+        Errc::invalid);
 }
 
 namespace {
@@ -347,6 +549,9 @@ std::vector<PolicyContext> bandit_contexts() {
   cs[0].arms[kPattern] = arm(20, 9, 0.5);
   cs[0].arms[kVerbal] = arm(20, 8, 0.4);
   cs[0].arms[kPeer] = arm(20, 14, 0.5);
+  // The student's own record sharpens two of the posteriors.
+  cs[0].arms[kVisual] = with_student(cs[0].arms[kVisual], 5, 1);
+  cs[0].arms[kConcrete] = with_student(cs[0].arms[kConcrete], 4, 3);
   cs[1] = cs[0];
   cs[1].resolved_peer_exists = true;
   cs[2] = cs[1];

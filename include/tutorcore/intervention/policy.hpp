@@ -21,6 +21,10 @@
 // PolicyEvidence::seed_rates is the seed's literal select_intervention:
 // alpha0_m, beta0_m alone. Its draws never narrow (17 pseudo-observations
 // however much is known), so Thompson keeps exploring at the same rate.
+// In bench_policy's simulated classes counts lowers Thompson's regret in
+// every world (by 4% to 33% after 50 interactions), but greedy on the same
+// posterior mean resolves as much or more at every horizon measured (15 to
+// 500 interactions per student).
 //
 // Modalities already tried for this misconception are not offered again, and
 // peer tutoring only when a classmate has resolved the same misconception.
@@ -45,11 +49,15 @@ enum class PolicyEvidence : uint8_t {
 };
 const char *evidence_name(PolicyEvidence evidence);
 
+// The largest prior, weight or evidence weight a config may hold.
+constexpr double kMaxPolicyWeight = 1e6;
+
+// Every weight is in [0, kMaxPolicyWeight], the prior's parameters in [1, kMaxPolicyWeight].
 struct PolicyConfig {
   PolicyEvidence evidence = PolicyEvidence::counts;
   // The Beta every modality starts from before any data (the seed's +1s).
-  // Both at least 1, so every posterior density is bounded (the Thompson
-  // propensities integrate it numerically).
+  // Both at least 1, so every posterior density is bounded and log-concave
+  // (the Thompson propensities integrate it numerically).
   double prior_alpha = 1.0;
   double prior_beta = 1.0;
   // Pseudo-observations the class-wide resolution rate counts for in the prior.
@@ -169,12 +177,22 @@ struct Decision {
 // P(the policy picks m | context) for each modality, without sampling.
 // Greedy gives 1 to its choice, uniform 1/k to each of k. Thompson's
 // P(m's draw is the largest) = integral of f_m(x) prod_{j != m} F_j(x) dx is
-// integrated numerically, not by Monte Carlo: 8-point Gauss-Legendre panels
-// with breakpoints at every arm's mean and mean +- 1, 2, 4, 8, 16, 32 standard
-// deviations, each CDF accumulated on the same nodes by the exact integration
-// matrix of the 8-point interpolant. Against the closed form for two arms
-// (Beta parameters up to 2,000) the absolute error is below 1e-11; the
-// result is renormalised to sum to exactly 1. About 12 us for five arms.
+// integrated numerically, not by Monte Carlo: 8-point Gauss-Legendre panels,
+// each CDF accumulated on the same nodes by the exact integration matrix of
+// the 8-point interpolant. A panel is at most 0.75 standard deviations of
+// every arm wide, or a third of its distance from that arm's mean, so arms
+// far apart share few panels (14 for five typical arms); an arm costs
+// nothing on a panel where its density is below e^-50 of its peak. Where a
+// fractional exponent (alpha - 1 near 0, beta - 1 near 1) makes a density
+// non-smooth at an end of [0, 1], the panels there halve towards it.
+// Accuracy against a reference on 8 times finer panels with deeper grading
+// (itself within 2e-13 of the two-arm closed forms), 20,000 random contexts
+// of 2 to 5 arms per family: at most 2e-12 for posteriors from the seed's
+// prior plus up to 60 outcomes, for sharp ones (up to 1e6
+// pseudo-observations), for fractional exponents near 0 or 1 and for
+// near-uniform ones. The worst found is 3.5e-10, an arm with alpha = 1 (its
+// density peaks at 0) against a sharper one beside it, Beta(1, 27) against
+// Beta(5, 57). The result is renormalised to sum to exactly 1.
 ModalityValues choice_probabilities(PolicyKind kind, const PolicyContext &ctx,
                                     const PolicyConfig &cfg);
 

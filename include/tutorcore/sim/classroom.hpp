@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "tutorcore/pipeline/tutor.hpp"
@@ -36,6 +37,10 @@ struct ClassroomOptions {
   double conference_success = 0.5;
   int64_t start_us = 1767225600000000;  // 2026-01-01T00:00:00Z: fixed, so runs repeat
   int64_t step_us = 45 * 1000000;       // between answers
+  bool wall_clock = false;  // stamp events with the real time instead of start_us + steps
+  // Called before each answer; returning false stops the class (a live
+  // server paces and stops its simulated class with it).
+  std::function<bool()> before_answer;
 };
 
 struct ClassroomStats {

@@ -1,0 +1,82 @@
+"""Domain configurations: load, validate and describe a domain directory."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from typing import Any, Dict
+
+from . import _native
+from ._handle import Handle
+from ._native import PathLike, check, encode_path, lib, take_json, take_string
+from .errors import Status
+
+__all__ = ["Domain", "validate_domain"]
+
+
+def validate_domain(directory: PathLike) -> Dict[str, Any]:
+    """Validates a domain directory and reports every problem
+    (``tc_domain_validate_dir``).
+
+    Returns the report ``{"schema_version", "valid", "domain", "counts",
+    "errors": [{"code", "file", "path", "message", "fix"}, ...]}`` whether the
+    domain is valid or not: check ``report["valid"]``.
+
+    Raises:
+        NotFound: ``directory`` does not exist.
+    """
+    L = lib()
+    out = ctypes.c_void_p()
+    status = L.tc_domain_validate_dir(ctypes.byref(out), encode_path(directory, "directory"))
+    if status == Status.EINVAL and out.value:
+        return take_json(out)  # an invalid domain: the report says why
+    if status != 0:
+        try:
+            check(status, "tc_domain_validate_dir")
+        finally:
+            take_string(out)
+    return take_json(out)
+
+
+class Domain(Handle):
+    """A loaded, validated domain (``tc_domain``): immutable, usable from any
+    thread.
+
+    ``Domain(path)`` loads the four files of a domain directory
+    (knowledge_graph.json, taxonomy.json, interventions.json,
+    problem_bank.json). Use it as a context manager or call :meth:`close`;
+    a :class:`~tutorcore.Tutor` copies the domain, so the domain may be closed
+    once the tutors that need it are open.
+
+    Raises:
+        InvalidArgument: the domain fails validation (the message holds the
+            first problem; :func:`validate_domain` lists them all).
+        NotFound: the directory does not exist.
+    """
+
+    def __init__(self, path: PathLike) -> None:
+        L = lib()
+        raw = encode_path(path, "path")
+        self.path: str = os.fsdecode(raw)
+        out = ctypes.c_void_p()
+        check(L.tc_domain_load(ctypes.byref(out), raw), "tc_domain_load")
+        self._own(out.value or 0, L.tc_domain_free)
+
+    @staticmethod
+    def validate(directory: PathLike) -> Dict[str, Any]:
+        """Same as :func:`validate_domain`."""
+        return validate_domain(directory)
+
+    def describe(self) -> Dict[str, Any]:
+        """The domain as a dict (``tc_domain_describe``): ``domain`` (its id),
+        ``name``, ``subject``, ``version``, thresholds, ``counts`` and the
+        ``concepts`` with their prerequisites and BKT priors."""
+        return _native.call_json(lib().tc_domain_describe, self._ptr())
+
+    @property
+    def id(self) -> str:
+        """The domain's id (``describe()["domain"]``)."""
+        return str(self.describe()["domain"])
+
+    def __repr__(self) -> str:
+        return "<tutorcore.Domain {!r} {}>".format(self.path, self._state())

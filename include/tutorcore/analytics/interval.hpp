@@ -1,0 +1,20 @@
+// Confidence intervals for rates (effectiveness, resolution rates): the
+// Wilson score interval, which stays inside [0, 1] and behaves at small
+// counts, where the normal approximation does not.
+#pragma once
+
+#include <cstdint>
+
+namespace tutorcore {
+inline namespace v0 {
+
+struct Interval {
+  double low = 0.0, high = 1.0;
+};
+
+// The Wilson score interval for `successes` of `trials` at the normal
+// quantile z (1.96: 95%). [0, 1] when trials is 0.
+Interval wilson_interval(int64_t successes, int64_t trials, double z = 1.96);
+
+}  // namespace v0
+}  // namespace tutorcore
