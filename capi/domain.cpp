@@ -7,7 +7,6 @@
 
 using namespace tutorcore;
 
-
 namespace {
 tc_status report_status(const DomainReport &r) {
   if (r.ok()) return TC_OK;

@@ -18,7 +18,6 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-
 namespace {
 
 constexpr int64_t kDefaultReadLimit = 1000;
@@ -144,9 +143,10 @@ tc_status tc_store_open(tc_store **out, const tc_store_options *opts) {
       po.lock_timeout_ms = o.busy_timeout_ms;
       adapter = open_postgres_store(po);
     } else {
-      throw Error(Errc::invalid, fmt::format("tc_store_options.backend {} is unknown; use "
-                                             "TC_STORE_SQLITE, TC_STORE_MEMORY or TC_STORE_POSTGRES",
-                                             o.backend));
+      throw Error(Errc::invalid,
+                  fmt::format("tc_store_options.backend {} is unknown; use "
+                              "TC_STORE_SQLITE, TC_STORE_MEMORY or TC_STORE_POSTGRES",
+                              o.backend));
     }
     LedgerOptions lo;
     lo.checkpoint_every = o.checkpoint_every;

@@ -474,8 +474,8 @@ TC_API tc_status tc_bkt_model_load(tc_bkt_model **out, const char *model_json, s
  * Thread safety: any thread, concurrently on one model.
  * Since: 0.1.0. Stability: stable.
  */
-TC_API tc_status tc_bkt_model_params(const tc_bkt_model *model, const char *skill,
-                                     const char *item, const char *group, tc_bkt_params *out);
+TC_API tc_status tc_bkt_model_params(const tc_bkt_model *model, const char *skill, const char *item,
+                                     const char *group, tc_bkt_params *out);
 
 /**
  * @brief Releases a model; NULL is a no-op.

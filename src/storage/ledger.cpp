@@ -100,7 +100,8 @@ ViewRules Ledger::view_rules() {
 
 void Ledger::set_view_rules(const ViewRules &rules) {
   check_escalation_config(rules.escalation);
-  if (rules.outcome.window < 1) throw Error(Errc::invalid, "view rules: outcome.window must be >= 1");
+  if (rules.outcome.window < 1)
+    throw Error(Errc::invalid, "view rules: outcome.window must be >= 1");
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (same_rules(views_.rules(), rules)) return;

@@ -458,7 +458,8 @@ TEST_CASE("pipeline: IPS over a uniform policy's log recovers the value of greed
     // Uniform over the available arms: peer only once some student resolved it.
     ModalityFlags avail = available_modalities(d.context);
     int k = 0;
-    for (bool a : avail) k += a;
+    for (bool a : avail)
+      k += a;
     CHECK(d.propensity == doctest::Approx(1.0 / k));
     Modality g;
     REQUIRE(greedy_choice(d.context, c.policy, &g));
