@@ -18,39 +18,60 @@
 #include <string>
 #include <thread>
 
+#include "akt_folds.hpp"
 #include "tutorcore/tracing/fit.hpp"
+#include "tutorcore/tracing/mastery.hpp"
+#include "tutorcore/tutorcore.h"
 
 using namespace tutorcore;
 
 namespace {
 
-std::vector<std::string> fields(const std::string &line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ',')) {
-    if (!f.empty() && f.back() == '\r') f.pop_back();
-    if (!f.empty()) out.push_back(f);
-  }
-  return out;
-}
-
-// AKT's assist2009_pid folds (4-line format: user, problems, skills,
-// correctness) as rows with the problem as the item.
+// The folds as BKT rows, with the problem as the item.
 std::vector<ResponseRow> load_pid_folds(const std::string &dir, std::initializer_list<int> folds) {
   std::vector<ResponseRow> rows;
-  for (int f : folds) {
-    std::ifstream in(fmt::format("{}/fold{}.csv", dir, f));
-    std::string user, problems, skills, correct;
-    while (std::getline(in, user) && std::getline(in, problems) && std::getline(in, skills) &&
-           std::getline(in, correct)) {
-      std::string u = fields(user).at(0);
-      auto p = fields(problems), k = fields(skills), c = fields(correct);
-      for (size_t i = 0; i < p.size() && i < k.size() && i < c.size(); ++i)
-        rows.emplace_back(u, k[i], c[i] == "1", p[i]);
-    }
-  }
+  for (const auto &r : bench::load_akt_folds(dir, folds))
+    rows.emplace_back(r.user, r.skill, r.correct, r.problem);
   return rows;
+}
+
+// The online update: one answer folded into P(known), as a serving path
+// does it (a dependency chain, so nothing overlaps), through the inline C++
+// function, the C ABI and the mastery policy's step. Target: under 100 ns.
+void online_update_timing() {
+  constexpr int kN = 20000000;
+  std::vector<uint8_t> answers(4096);
+  uint64_t x = 88172645463325252ULL;
+  for (auto &a : answers) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    a = (x & 3) != 0;
+  }
+  const BktParams b{0.3, 0.15, 0.2, 0.1, 0.02};
+  const tc_bkt_params cb{0.3, 0.15, 0.2, 0.1, 0.02};
+  auto time_ns = [&](auto step) {
+    double p = 0.3;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kN; ++i)
+      p = step(p, answers[static_cast<size_t>(i) & 4095]);
+    double ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
+        kN;
+    if (p < 0) fmt::print("impossible\n");  // keeps the chain alive
+    return ns;
+  };
+  double inline_ns = time_ns([&](double p, bool c) { return bkt_update(p, c, b); });
+  double capi_ns = time_ns([&](double p, bool c) { return tc_bkt_update(p, c, &cb); });
+  MasteryState st{0.3, 0, 0};
+  MasteryPolicy policy;
+  double mastery_ns = time_ns([&](double p, bool c) {
+    st.p_known = p;
+    st = mastery_step(st, c, response_credibility(20000, 30000, policy), b, policy, false);
+    return st.p_known;
+  });
+  fmt::print(
+      "online update (one answer into P(known)): {:.1f} ns inline, {:.1f} ns through the C ABI "
+      "(tc_bkt_update), {:.1f} ns with the mastery policy and credibility; target < 100 ns\n\n",
+      inline_ns, capi_ns, mastery_ns);
 }
 
 // Plain BKT against the per-item variants on problem-level data: folds 1-4
@@ -108,6 +129,7 @@ int main(int argc, char **argv) {
     }
     if (a == "--restarts") restarts = std::atoi(argv[i + 1]);
   }
+  online_update_timing();  // needs no data
   if (!std::filesystem::exists(dir + "/train_long.csv")) {
     fmt::print("bench_bkt: skipped, {} has no train_long.csv\n", dir);
     return 0;

@@ -19,22 +19,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "akt_folds.hpp"
 #include "tutorcore/irt/calibrate.hpp"
 
 using namespace tutorcore;
-
-namespace {
-std::vector<std::string> fields(const std::string &line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ',')) {
-    if (!f.empty() && f.back() == '\r') f.pop_back();
-    if (!f.empty()) out.push_back(f);
-  }
-  return out;
-}
-}  // namespace
 
 int main(int argc, char **argv) {
   const char *env = std::getenv("TUTORCORE_DATA");
@@ -61,19 +49,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   std::vector<ItemResponse> rows;
-  size_t raw = 0;
-  for (int f = 1; f <= 5; ++f) {
-    std::ifstream in(fmt::format("{}/fold{}.csv", dir, f));
-    std::string user, problems, skills, correct;
-    while (std::getline(in, user) && std::getline(in, problems) && std::getline(in, skills) &&
-           std::getline(in, correct)) {
-      std::string u = fields(user).at(0);
-      auto p = fields(problems), c = fields(correct);
-      for (size_t i = 0; i < p.size() && i < c.size(); ++i)
-        rows.push_back({u, p[i], c[i] == "1"});
-      raw += p.size();
-    }
-  }
+  std::vector<bench::AktRow> answers = bench::load_akt_folds(dir, {1, 2, 3, 4, 5});
+  size_t raw = answers.size();
+  for (const auto &a : answers)
+    rows.push_back({a.user, a.problem, a.correct});
   ResponseMatrix m = response_matrix_from_rows(rows);
   fmt::print("bench_irt: {} rows read, {} first answers kept; {} students x {} problems\n\n", raw,
              m.entries.size(), m.persons(), m.items());

@@ -11,6 +11,22 @@ struct tc_tutor {
   std::unique_ptr<Tutor> tutor;
 };
 
+namespace {
+// A read of one student (profile, snapshot) through the guarded shim.
+template <class Fn>
+tc_status student_call(tc_tutor *tutor, const char *tenant, const char *student, char **out_json,
+                       Fn fn) {
+  if (out_json) *out_json = nullptr;
+  return capi::guarded([&] {
+    capi::require(tutor, "tutor");
+    capi::require(tenant, "tenant");
+    capi::require(student, "student");
+    capi::require(out_json, "out_json");
+    *out_json = capi::dup_string(fn(*tutor->tutor, tenant, student));
+  });
+}
+}  // namespace
+
 extern "C" {
 
 tc_status tc_tutor_open(tc_tutor **out, tc_store *store, const tc_domain *domain,
@@ -60,26 +76,14 @@ tc_status tc_tutor_act(tc_tutor *tutor, const char *request_json, size_t len, ch
 
 tc_status tc_tutor_profile(tc_tutor *tutor, const char *tenant, const char *student,
                            char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(tenant, "tenant");
-    capi::require(student, "student");
-    capi::require(out_json, "out_json");
-    *out_json = capi::dup_string(tutor->tutor->profile(tenant, student));
-  });
+  return student_call(tutor, tenant, student, out_json,
+                      [](Tutor &t, const char *te, const char *st) { return t.profile(te, st); });
 }
 
 tc_status tc_tutor_snapshot(tc_tutor *tutor, const char *tenant, const char *student,
                             char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(tenant, "tenant");
-    capi::require(student, "student");
-    capi::require(out_json, "out_json");
-    *out_json = capi::dup_string(tutor->tutor->snapshot(tenant, student));
-  });
+  return student_call(tutor, tenant, student, out_json,
+                      [](Tutor &t, const char *te, const char *st) { return t.snapshot(te, st); });
 }
 
 tc_status tc_tutor_evaluate_policy(tc_tutor *tutor, const char *tenant, const char *target,
@@ -90,18 +94,7 @@ tc_status tc_tutor_evaluate_policy(tc_tutor *tutor, const char *tenant, const ch
     capi::require(tenant, "tenant");
     capi::require(target, "target");
     capi::require(out_json, "out_json");
-    PolicyKind kind;
-    std::string t = target;
-    if (t == "thompson") {
-      kind = PolicyKind::thompson;
-    } else if (t == "greedy") {
-      kind = PolicyKind::greedy;
-    } else if (t == "uniform") {
-      kind = PolicyKind::uniform;
-    } else {
-      throw Error(Errc::invalid,
-                  "policy evaluation.target: '" + t + "' is not thompson, greedy or uniform");
-    }
+    PolicyKind kind = parse_policy_kind(target, "policy evaluation.target");
     *out_json = capi::dup_string(tutor->tutor->evaluate_policy(tenant, kind));
   });
 }

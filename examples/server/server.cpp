@@ -373,18 +373,7 @@ void App::routes(httplib::Server &svr) {
           api([this, json](const std::string &tenant, const httplib::Request &req,
                            httplib::Response &res) {
             std::string t = req.has_param("target") ? req.get_param_value("target") : "greedy";
-            PolicyKind k;
-            if (t == "thompson") {
-              k = PolicyKind::thompson;
-            } else if (t == "greedy") {
-              k = PolicyKind::greedy;
-            } else if (t == "uniform") {
-              k = PolicyKind::uniform;
-            } else {
-              throw Error(Errc::invalid, fmt::format("target: '{}' is not thompson, greedy or "
-                                                     "uniform",
-                                                     t));
-            }
+            PolicyKind k = parse_policy_kind(t, "target");
             res.set_content(tutor_->evaluate_policy(tenant, k), json);
           }));
   svr.Get(R"(/api/views/([a-z_]+))",

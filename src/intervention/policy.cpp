@@ -478,6 +478,14 @@ const char *evidence_name(PolicyEvidence evidence) {
   return "unknown";
 }
 
+PolicyKind parse_policy_kind(std::string_view name, std::string_view where) {
+  for (PolicyKind k : {PolicyKind::thompson, PolicyKind::greedy, PolicyKind::uniform}) {
+    if (name == policy_name(k)) return k;
+  }
+  throw Error(Errc::invalid,
+              fmt::format("{}: '{}' is not thompson, greedy or uniform", where, name));
+}
+
 const char *policy_name(PolicyKind kind) {
   switch (kind) {
     case PolicyKind::thompson:

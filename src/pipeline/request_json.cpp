@@ -187,19 +187,8 @@ TutorConfig tutor_config_from_json(std::string_view json) {
     read_number(s, "class_evidence_weight", 0, 1e6, w, &pc.class_evidence_weight);
   }
   std::string kind;
-  if (read_string(o, "policy_kind", false, what, &kind)) {
-    if (kind == "thompson") {
-      c.policy_kind = PolicyKind::thompson;
-    } else if (kind == "greedy") {
-      c.policy_kind = PolicyKind::greedy;
-    } else if (kind == "uniform") {
-      c.policy_kind = PolicyKind::uniform;
-    } else {
-      throw Error(
-          Errc::invalid,
-          fmt::format("tutor config.policy_kind: '{}' is not thompson, greedy or uniform", kind));
-    }
-  }
+  if (read_string(o, "policy_kind", false, what, &kind))
+    c.policy_kind = parse_policy_kind(kind, "tutor config.policy_kind");
   read_number(o, "target_p_correct", 0, 1, what, &c.target_p_correct);
   read_int_into(o, "next_problems", 0, 50, what, &c.next_problems);
   read_number(o, "typical_response_ms", 0, 1e9, what, &c.typical_response_ms);

@@ -36,6 +36,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 #include "tutorcore/knowledge/domain.hpp"
 
@@ -134,6 +135,9 @@ BetaParams arm_posterior(const ArmContext &arm, const PolicyConfig &cfg);
 
 enum class PolicyKind : uint8_t { thompson = 0, greedy, uniform };
 const char *policy_name(PolicyKind kind);
+// "thompson", "greedy" or "uniform"; throws Error(invalid) naming `where`
+// and the value for anything else.
+PolicyKind parse_policy_kind(std::string_view name, std::string_view where);
 
 // A small, seeded generator whose output is the same on every platform and
 // standard library (the std:: distributions are not): xoshiro256** seeded
