@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "tutorcore/knowledge/domain.hpp"
+#include "tutorcore/pipeline/tutor.hpp"
 #include "tutorcore/storage/ledger.hpp"
 
 struct tc_domain {
@@ -12,4 +13,9 @@ struct tc_domain {
 
 struct tc_store {
   std::unique_ptr<tutorcore::Ledger> ledger;
+};
+
+struct tc_tutor {
+  std::unique_ptr<tutorcore::Tutor> tutor;
+  tutorcore::Ledger *ledger = nullptr;  // the store's, which outlives the tutor
 };

@@ -7,10 +7,6 @@
 
 using namespace tutorcore;
 
-struct tc_tutor {
-  std::unique_ptr<Tutor> tutor;
-};
-
 namespace {
 // A read of one student (profile, snapshot) through the guarded shim.
 template <class Fn>
@@ -41,6 +37,7 @@ tc_status tc_tutor_open(tc_tutor **out, tc_store *store, const tc_domain *domain
     auto t = std::make_unique<tc_tutor>();
     t->tutor = std::make_unique<Tutor>(std::make_shared<const Domain>(domain->domain),
                                        *store->ledger, config);
+    t->ledger = store->ledger.get();
     *out = t.release();
   });
 }

@@ -42,6 +42,24 @@ bool AlertQueue::closed() {
 
 std::string AlertHub::alert_for(const Event &e) const {
   if (e.entity_type != "student") return {};
+  // Metacognition and moderation alerts for the tutor and the admin.
+  if (e.type == "metacog.bias_detected" || e.type == "moderation.crisis" ||
+      e.type == "moderation.quarantined") {
+    simdjson::dom::parser p;
+    simdjson::dom::object o;
+    if (p.parse(e.payload).get_object().get(o)) return {};
+    std::string_view detail;
+    bool crisis = e.type == "moderation.crisis";
+    if ((e.type == "metacog.bias_detected" ? o["bias"] : o["category"]).get_string().get(detail))
+      detail = {};
+    JsonWriter w;
+    w.begin_object().field("event_id", e.id);
+    w.field("kind", e.type == "metacog.bias_detected" ? "bias" : crisis ? "crisis" : "quarantine");
+    w.field("severity", crisis ? "urgent" : e.type == "metacog.bias_detected" ? "info" : "high");
+    w.field("student", e.entity_id).field("label", detail).field("time_us", e.time_us);
+    w.end_object();
+    return w.take();
+  }
   const char *kind = nullptr, *severity = "info";
   if (e.type == "intervention.recommended") {
     kind = "approval_needed";

@@ -7,6 +7,11 @@
 //                    [--students 30] [--live-rate 1] [--api-key KEY] [--tenant T]
 //
 // Routes are listed by GET /api (and in docs/getting-started-server.md).
+// Eigen (through the analytics) before httplib: httplib pulls in
+// <resolv.h>, whose _res macro breaks Eigen's templates.
+#include "tutorcore/irt/calibrate.hpp"
+#include "tutorcore/pipeline/analytics.hpp"
+
 #include <fmt/format.h>
 #include <httplib.h>
 #include <simdjson.h>
@@ -16,6 +21,7 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "alerts.hpp"
@@ -48,8 +54,10 @@ void on_signal(int) {
   if (httplib::Server *s = g_server.load()) s->stop();
 }
 
-const char *status_name(Errc c) {
-  return tc_status_str(static_cast<tc_status>(c));
+// "TC_EINVAL" of tc_status_str's "TC_EINVAL: invalid argument or input".
+std::string status_name(Errc c) {
+  std::string s = tc_status_str(static_cast<tc_status>(c));
+  return s.substr(0, s.find(':'));
 }
 
 int http_status(Errc c) {
@@ -110,6 +118,21 @@ class App {
 
   void routes(httplib::Server &svr);
 
+  // Names for the simulated class, so plans read like a teacher's.
+  void demo_roster(const std::string &tenant, const std::string &prefix, int students) {
+    static const char *const kNames[] = {
+        "Ava",  "Ben",    "Chloe", "Diego", "Emma", "Farah", "Gabe",  "Hana", "Ivan", "Jade",
+        "Kofi", "Lena",   "Mateo", "Nia",   "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tess",
+        "Uma",  "Victor", "Wren",  "Xavi",  "Yara", "Zane",  "Aiden", "Bea",  "Cruz", "Dana"};
+    std::lock_guard<std::mutex> lock(roster_mu_);
+    Roster &r = rosters_[tenant];
+    for (int i = 0; i < students; ++i) {
+      std::string name = kNames[i % 30];
+      if (i >= 30) name += fmt::format(" {}", static_cast<char>('A' + (i / 30 - 1) % 26));
+      r[fmt::format("{}{:04d}", prefix, i + 1)] = name;
+    }
+  }
+
  private:
   // Runs `fn` with the request's tenant; maps errors to JSON answers.
   template <class Fn>
@@ -154,6 +177,13 @@ class App {
   std::shared_ptr<const Domain> domain_;
   AlertHub hub_;
   std::map<std::string, std::string> keys_;  // API key -> tenant
+  // Display names per tenant, in memory only: names never enter the log.
+  std::mutex roster_mu_;
+  std::map<std::string, Roster> rosters_;
+  Roster roster(const std::string &tenant) {
+    std::lock_guard<std::mutex> lock(roster_mu_);
+    return rosters_[tenant];
+  }
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Tutor> tutor_;
   uint64_t token_ = 0;
@@ -290,7 +320,11 @@ void App::routes(httplib::Server &svr) {
 "POST /api/escalations/acknowledge","POST /api/escalations/resolve",
 "POST /api/escalations/conference_failed","GET /api/mastery/heatmap",
 "GET /api/effectiveness","GET /api/policy/evaluate?target=","GET /api/views/{view}",
-"GET /api/events?after_id=&type=&limit=","GET /api/alerts/stream"]})",
+"GET /api/events?after_id=&type=&limit=","GET /api/alerts/stream",
+"PUT /api/roster","GET /api/coaching/pre-class","GET /api/analytics/{cooccurrence|effectiveness|cohorts|prerequisites|drift|all}",
+"POST /api/students/{id}/assignments","GET /api/students/{id}/diagnostic","GET /api/irt/items?concept=",
+"POST /api/irt/estimate?model=rasch|2pl","GET /api/coaching/debrief?since_us=",
+"GET /api/students/{id}/parent-summary","POST /api/coaching/plans/{id}/acknowledge"]})",
                     json);
   });
   svr.Post("/api/responses", api([this, json](const std::string &tenant,
@@ -435,10 +469,180 @@ void App::routes(httplib::Server &svr) {
                 },
                 [this, q](bool) { hub_.close(q); });
           }));
+  svr.Get(R"(/api/analytics/([a-z_]+))",
+          api([this, json](const std::string &tenant, const httplib::Request &req,
+                           httplib::Response &res) {
+            JsonWriter w;
+            w.begin_object().field("analysis", req.matches[1].str()).field("tenant", tenant);
+            if (req.has_param("classroom")) w.field("classroom", req.get_param_value("classroom"));
+            if (req.has_param("misconception_id"))
+              w.field("misconception_id", req.get_param_value("misconception_id"));
+            w.end_object();
+            AnalyticsRequest r = analytics_request_from_json(w.take());
+            res.set_content(run_analytics(*ledger_, *domain_, r), json);
+          }));
+  svr.Post(R"(/api/students/([^/]+)/assignments)",
+           api([this, json](const std::string &tenant, const httplib::Request &req,
+                            httplib::Response &res) {
+             // The body's fields, with the tenant and student of the route.
+             simdjson::dom::parser p;
+             simdjson::dom::object o =
+                 body(p, req, {"concepts", "idempotency_key", "time_us", "config"});
+             JsonWriter w;
+             w.begin_object().field("tenant", tenant).field("student", req.matches[1].str());
+             for (auto [k, v] : o)
+               w.key(k).raw(simdjson::minify(v));
+             w.end_object();
+             AssignRequest r = assign_request_from_json(w.take(), tutor_->config().sequencing);
+             res.status = 201;
+             res.set_content(tutor_->assign(r), json);
+           }));
+  svr.Get(R"(/api/students/([^/]+)/diagnostic)",
+          api([this, json](const std::string &tenant, const httplib::Request &req,
+                           httplib::Response &res) {
+            res.set_content(tutor_->diagnostic(tenant, req.matches[1]), json);
+          }));
+  svr.Get("/api/irt/items", api([this, json](const std::string &, const httplib::Request &req,
+                                             httplib::Response &res) {
+            std::string concept = req.has_param("concept") ? req.get_param_value("concept") : "";
+            JsonWriter w;
+            w.begin_object().key("items").begin_array();
+            for (const Problem &pr : domain_->problems) {
+              if (!concept.empty() && pr.concept_id != concept) continue;
+              w.begin_object().field("problem_id", pr.id).field("concept_id", pr.concept_id);
+              w.field("a", pr.irt_a).field("b", pr.irt_b).end_object();
+            }
+            w.end_array().end_object();
+            res.set_content(w.take(), json);
+          }));
+  svr.Post(
+      "/api/irt/estimate", api([this, json](const std::string &tenant, const httplib::Request &req,
+                                            httplib::Response &res) {
+        // Re-estimates the bank's difficulties from the tenant's answers:
+        // each student's first answer to each problem, Rasch by marginal ML.
+        std::string model = req.has_param("model") ? req.get_param_value("model") : "rasch";
+        MmlOptions mo;
+        if (model == "rasch") {
+          mo.model = IrtModel::rasch;
+        } else if (model == "2pl") {
+          mo.model = IrtModel::two_pl;
+        } else {
+          throw Error(Errc::invalid,
+                      fmt::format("query parameter model: '{}' is not rasch or 2pl", model));
+        }
+        mo.ridge = 0.1;  // problems everyone got right (or wrong) need a finite difficulty
+        mo.tolerance = 1e-4;
+        std::vector<ItemResponse> rows;
+        std::set<std::pair<std::string, std::string>> seen;
+        EventQuery q;
+        q.tenant = tenant;
+        q.type = "response.submitted";
+        simdjson::dom::parser p;
+        ledger_->read(q, [&](const Event &e) {
+          simdjson::dom::object o;
+          std::string_view pid;
+          bool correct = false;
+          if (p.parse(e.payload).get_object().get(o) || o["problem_id"].get_string().get(pid) ||
+              o["correct"].get_bool().get(correct))
+            return true;
+          if (seen.insert({e.entity_id, std::string(pid)}).second)
+            rows.push_back({e.entity_id, std::string(pid), correct});
+          return true;
+        });
+        if (rows.empty()) throw Error(Errc::not_found, "no answers to calibrate from yet");
+        ResponseMatrix m = response_matrix_from_rows(rows);
+        MmlResult r = calibrate_mml(m, mo);
+        JsonWriter w;
+        w.begin_object().field("model", model).field("students", static_cast<int64_t>(m.persons()));
+        w.field("answers", static_cast<int64_t>(m.entries.size()));
+        w.field("iterations", r.iterations).field("converged", r.converged);
+        w.field("log_likelihood", r.log_likelihood).field("seconds", r.seconds);
+        w.key("items").begin_array();
+        for (size_t i = 0; i < m.items(); ++i) {
+          const Problem *pr = domain_->find_problem(m.item_ids[i]);
+          w.begin_object().field("problem_id", m.item_ids[i]);
+          w.field("a", r.items[i].a).field("b", r.items[i].b);
+          if (pr) w.field("bank_a", pr->irt_a).field("bank_b", pr->irt_b);
+          w.end_object();
+        }
+        w.end_array().end_object();
+        res.set_content(w.take(), json);
+      }));
+  svr.Put("/api/roster", api([this, json](const std::string &tenant, const httplib::Request &req,
+                                          httplib::Response &res) {
+            simdjson::dom::parser p;
+            simdjson::dom::object o;
+            if (parse_json_or_throw(p, req.body, "request body").get_object().get(o))
+              throw Error(Errc::invalid, "request body: must be an object {student id: name}");
+            Roster r;
+            for (auto [id, name] : o) {
+              std::string_view n;
+              if (name.get_string().get(n))
+                throw Error(Errc::invalid, fmt::format("request body.{}: must be a string", id));
+              r.emplace(std::string(id), std::string(n));
+            }
+            std::lock_guard<std::mutex> lock(roster_mu_);
+            rosters_[tenant] = std::move(r);
+            res.set_content(fmt::format(R"({{"names":{}}})", rosters_[tenant].size()), json);
+          }));
+  svr.Get("/api/coaching/pre-class",
+          api([this, json](const std::string &tenant, const httplib::Request &req,
+                           httplib::Response &res) {
+            CoachingRequest r;
+            r.tenant = tenant;
+            if (req.has_param("classroom")) r.classroom = req.get_param_value("classroom");
+            r.roster = roster(tenant);
+            res.set_content(tutor_->preclass_plan(r), json);
+          }));
+  svr.Get("/api/coaching/debrief",
+          api([this, json](const std::string &tenant, const httplib::Request &req,
+                           httplib::Response &res) {
+            CoachingRequest r;
+            r.tenant = tenant;
+            r.roster = roster(tenant);
+            std::string since = req.has_param("since_us") ? req.get_param_value("since_us") : "";
+            try {
+              r.since_us = std::stoll(since);
+            } catch (...) {
+              throw Error(Errc::invalid,
+                          "query parameter since_us: required, microseconds since "
+                          "the epoch (the assignment's start)");
+            }
+            if (req.has_param("title")) r.title = req.get_param_value("title");
+            res.set_content(tutor_->debrief(r), json);
+          }));
+  svr.Get(R"(/api/students/([^/]+)/parent-summary)",
+          api([this, json](const std::string &tenant, const httplib::Request &req,
+                           httplib::Response &res) {
+            CoachingRequest r;
+            r.tenant = tenant;
+            r.student = req.matches[1];
+            r.roster = roster(tenant);
+            res.set_content(tutor_->parent_summary(r), json);
+          }));
+  svr.Post(R"(/api/coaching/plans/([0-9]+)/acknowledge)",
+           api([this, json](const std::string &tenant, const httplib::Request &req,
+                            httplib::Response &res) {
+             simdjson::dom::parser p;
+             simdjson::dom::object o = body(p, req, {"teacher_id", "modifications"});
+             std::string teacher;
+             read_string(o, "teacher_id", true, "request body", &teacher);
+             std::string mods;
+             simdjson::dom::element m;
+             if (!o.at_key("modifications").get(m)) mods = simdjson::minify(m);
+             res.set_content(
+                 tutor_->acknowledge_plan(tenant, std::stoll(req.matches[1].str()), teacher, mods),
+                 json);
+           }));
   svr.set_error_handler([](const httplib::Request &req, httplib::Response &res) {
-    if (res.status == 404 && res.body.empty())
+    if (!res.body.empty()) return;
+    if (res.status == 404) {
       send_error(res, 404, "not_found",
                  fmt::format("no route {} {}; GET /api lists the routes", req.method, req.path));
+    } else if (res.status == 400) {
+      send_error(res, 400, "bad_request",
+                 "the HTTP request is malformed (a POST needs a Content-Length and a body)");
+    }
   });
 }
 
@@ -498,6 +702,7 @@ int run(int argc, char **argv) {
     return 1;
   }
   App app(o, domain);
+  app.demo_roster(o.tenant, "s-", o.students);
 
   // The simulated class: most recommendations approved by a simulated
   // teacher, some left for the dashboard.

@@ -363,14 +363,18 @@ TC_API tc_status tc_store_last_id(int64_t *out, tc_store *store);
  * @brief Registers a callback for every event committed through this handle.
  * @param[out] out_token identifies the subscription for tc_store_unsubscribe.
  * @return TC_OK; TC_EINVAL on NULL arguments.
- * Thread safety: serialised internally. Callbacks run on the appending thread.
+ * Thread safety: serialised internally. Callbacks run after commit, in log
+ * order, on an appending thread: while one thread delivers, the events other
+ * threads append are delivered by it.
  * Since: 0.1.0. Stability: stable.
  */
 TC_API tc_status tc_store_subscribe(uint64_t *out_token, tc_store *store, tc_event_callback cb,
                                     void *userdata);
 
 /**
- * @brief Removes a subscription.
+ * @brief Removes a subscription. Once it returns the callback is never called
+ * again (a call in flight on another thread is waited for), so its userdata
+ * may be freed. A callback may unsubscribe itself.
  * @return TC_OK; TC_ENOTFOUND for an unknown token.
  * Thread safety: serialised internally.
  * Since: 0.1.0. Stability: stable.
@@ -618,6 +622,597 @@ TC_API tc_status tc_tutor_snapshot(tc_tutor *tutor, const char *tenant, const ch
  */
 TC_API tc_status tc_tutor_evaluate_policy(tc_tutor *tutor, const char *tenant, const char *target,
                                           char **out_json);
+
+/* ---------------------------------------------------------------------- */
+/* Teacher coaching (tc_tutor_coaching, ...)                               */
+/* ---------------------------------------------------------------------- */
+/**
+ * @brief A coaching output: the pre-class plan (scored action items with
+ * evidence: pull-out groups, warm-ups, students to monitor, conferences), a
+ * post-assignment debrief, or a parent-conference summary.
+ * @param[in] request_json {"plan":"pre_class"|"debrief"|"parent_summary",
+ * "tenant","classroom"?,"students"?:[ids] (default: every student of the
+ * tenant),"roster"?:{id: display name},"now_us"?,"since_us" (debrief),
+ * "title"?,"student" (parent_summary)}. Display names are used for the text
+ * only and never stored; the log records the plan with ids.
+ * @param[out] out_json pre_class and debrief: {"schema_version":1,
+ * "event_id","plan":{...},"text"}; parent_summary: {"schema_version":1,
+ * "event_id","source":"template"|"host","context":{...},"text"}.
+ * @return TC_OK; TC_EINVAL naming the request field.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_coaching(tc_tutor *tutor, const char *request_json, size_t len,
+                                   char **out_json);
+
+/**
+ * @brief A teacher acknowledges a coaching plan, with modifications (a JSON
+ * object such as {"removed":[3]}, or NULL); appended as
+ * coaching.plan_acknowledged (author teacher:<id>).
+ * @return TC_OK; TC_ENOTFOUND when plan_event_id is not a plan of the
+ * tenant; TC_EINVAL for a bad modifications document.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_acknowledge_plan(tc_tutor *tutor, const char *tenant,
+                                           int64_t plan_event_id, const char *teacher_id,
+                                           const char *modifications_json, char **out_json);
+
+/**
+ * @brief Renders a parent summary from its structured context (JSON, ids
+ * only). Set *out_text to text the host owns (valid until the callback is
+ * called again or the tutor is freed) and *out_len to its length; return 0.
+ * Any other return, or no text, falls back to the template.
+ */
+typedef int (*tc_text_callback)(const char *context_json, size_t len, const char **out_text,
+                                size_t *out_len, void *userdata);
+
+/**
+ * @brief Registers the host's text generator for parent summaries (an LLM,
+ * for instance); NULL removes it. The teacher reviews the text before it is
+ * shared: the library never sends anything to parents or students.
+ * Thread safety: any thread; the callback runs on the thread of
+ * tc_tutor_coaching.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_set_text_callback(tc_tutor *tutor, tc_text_callback cb, void *userdata);
+
+/* ---------------------------------------------------------------------- */
+/* Class analytics (tc_tutor_analytics)                                    */
+/* ---------------------------------------------------------------------- */
+/**
+ * @brief What the class as a whole shows, computed from the store's views:
+ * misconception co-occurrence (C[i][j] = P(j | i) over students, with
+ * counts), intervention effectiveness per misconception and modality with
+ * Wilson intervals, cohort comparison across classrooms (mastery means,
+ * misconception and resolution rates with intervals, against the school),
+ * discovered prerequisites (misconceptions on different concepts with
+ * C above 0.80 propose an edge the graph lacks) and prerequisite drift
+ * (students who mastered A failing B above 40%). docs/analytics.md has the
+ * documents.
+ * Classrooms: a host enrolls a student by appending an event of type
+ * "classroom.enrolled" on entity_type "student" with payload
+ * {"classroom_id": id}; the latest enrollment of a student wins.
+ * @param[in] request_json {"analysis": "cooccurrence" | "effectiveness" |
+ * "cohorts" | "prerequisites" | "drift" | "all", "tenant", "classroom"?
+ * (only that classroom's students; cohorts always list every classroom),
+ * "misconception_id"? (effectiveness and cohorts), "config"?: {"z":1.96,
+ * "min_trials":5, "mastery_min_attempts":8, "prerequisite_cooccurrence":0.8,
+ * "prerequisite_min_students":10, "prerequisite_min_lift":1,
+ * "drift_fail_rate":0.4, "drift_min_students":10, "drift_min_attempts":8}}.
+ * @param[out] out_json {"schema_version":1,"tenant","classroom","students",
+ * "config":{...}} plus "cooccurrence", "effectiveness", "cohorts",
+ * "prerequisites", "drift" as requested. Reads only; appends nothing.
+ * @return TC_OK (also for a tenant without data: zero students); TC_EINVAL
+ * naming the request field ("analytics request.analysis: ..."); TC_ENOTFOUND
+ * for a classroom without enrolled students or a misconception the domain
+ * lacks; TC_ESTORAGE.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread, also while other threads submit on the same
+ * tutor (the views are copied under the store's lock, then analysed
+ * without it).
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_analytics(tc_tutor *tutor, const char *request_json, size_t len,
+                                    char **out_json);
+
+/* ---------------------------------------------------------------------- */
+/* Adaptive sequencing (tc_tutor_assign, tc_tutor_diagnostic, ...)         */
+/* ---------------------------------------------------------------------- */
+/**
+ * @brief A personalised assignment for one student on target concepts:
+ * one easy remediation item per prerequisite below 0.60, a diagnostic item
+ * per open misconception of the targets (or their prerequisites), items
+ * nearest the target P(correct) 0.70 by IRT, and one spaced-review item from
+ * a mastered concept not practised for 7 days; never an item the student has
+ * seen (template instances when the bank runs dry). Each item carries the
+ * reason it was chosen. Appended as an assignment.created event.
+ * @param[in] request_json {"tenant","student","concepts":[ids],
+ * "idempotency_key"?,"time_us"? (dates the review; default now),"config"?:
+ * {"prereq_threshold":0.6,"target_p_correct":0.7,"remediation_p_correct":0.8,
+ * "review_p_correct":0.8,"review_after_days":7,"items_per_concept":2,
+ * "max_items":10,"template_seed":42,...}} (docs/pipeline.md; config fields
+ * override the tutor's for this request).
+ * @param[out] out_json {"schema_version":1,"event_id","tenant","student",
+ * "assignment":{"student","concepts","problems":[{"problem_id",
+ * "concept_id","kind":"remediation"|"diagnostic"|"target"|"review","text",
+ * "p_correct","mastery","generated","reason",...}],"notes":[...],
+ * "rules":{...}}}. A retry with the same idempotency key returns the first
+ * result and appends nothing.
+ * @return TC_OK; TC_EINVAL naming the request field; TC_ENOTFOUND for a
+ * concept the domain lacks; TC_ESTORAGE.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_assign(tc_tutor *tutor, const char *request_json, size_t len,
+                                 char **out_json);
+
+/**
+ * @brief The cold-start diagnostic for a new student: 5 to 8 items spread
+ * over the prerequisite graph (concepts chosen to cover it, each item the
+ * most informative at the concept's prior). Reads only; appends nothing.
+ * @param[out] out_json {"schema_version":1,"tenant","student","items":
+ * [{"problem_id","concept_id","kind":"cold_start","text","p_correct",
+ * "mastery","generated","information","reason"}],"coverage":[{"concept_id",
+ * "coverage"}],"notes":[...]}.
+ * @return TC_OK; TC_EINVAL for a NULL or empty id; TC_EEXISTS when the
+ * student already has mastery (not a new student).
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_diagnostic(tc_tutor *tutor, const char *tenant, const char *student,
+                                     char **out_json);
+
+/**
+ * @brief Applies a new student's answers to the diagnostic: classifies each
+ * answer, and in one transaction appends diagnostic.completed,
+ * response.submitted per answer, misconception.detected per misconception
+ * shown, and mastery.updated per concept with the diagnostic's posterior
+ * (answered concepts by Bayes with guess and slip; the others bounded along
+ * prerequisite edges). Adaptive selection takes over from these priors.
+ * @param[in] request_json {"tenant","student","answers":[{"problem_id",
+ * "answer","latency_ms"?}],"idempotency_key","time_us"?}. Problem ids may
+ * name template instances ("<template_id>:<name>=<value>,...").
+ * @param[out] out_json {"schema_version":1,"event_id","tenant","student",
+ * "event_ids":[...],"diagnostic":{"student","answered","correct",
+ * "misconceptions":[...],"priors":[{"concept_id","prior","level",
+ * "evidence":"direct"|"from_dependant"|"from_prerequisite"|"conflicting"|
+ * "prior","from"?,"distance"?,"answered"?,"right"?}]}}.
+ * @return TC_OK; TC_EINVAL naming the request field; TC_ENOTFOUND for a
+ * problem the domain lacks; TC_EEXISTS when the student already has
+ * mastery. Nothing is stored on failure.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_apply_diagnostic(tc_tutor *tutor, const char *request_json, size_t len,
+                                           char **out_json);
+
+/**
+ * @brief A problem by id: a bank problem, or a template instance re-derived
+ * from its id ("<template_id>:<name>=<value>,...", as assignments name
+ * them), with its text, correct answer and misconception answers.
+ * @param[out] out_json {"schema_version":1,"problem":{"problem_id",
+ * "concept","problem_text","correct_answer","irt_b","irt_discrimination",
+ * "diagnostic_for","misconception_answers","template_id"?,
+ * "template_params"?,"generated"?}}.
+ * @return TC_OK; TC_ENOTFOUND when the id names neither.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_domain_problem(const tc_domain *domain, const char *problem_id,
+                                   char **out_json);
+
+/**
+ * @brief Instances of a problem template: instance n under a seed is the
+ * same on every platform (xoshiro256**, integer rejection sampling); draws
+ * that divide by zero, divide inexactly, overflow or make a misconception's
+ * answer right are redrawn.
+ * @param[in] request_json {"template_id","seed"?:42,"first"?:0,"count"?:1
+ * (1..1000),"max_draws"?:100}.
+ * @param[out] out_json {"schema_version":1,"template_id","seed",
+ * "instances":[{"instance","problem":{...}|null}]} (null: every draw was
+ * rejected).
+ * @return TC_OK; TC_EINVAL naming the request field or a malformed
+ * template formula; TC_ENOTFOUND for an unknown template.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_domain_generate(const tc_domain *domain, const char *request_json, size_t len,
+                                    char **out_json);
+
+/* ---------------------------------------------------------------------- */
+/* Classifier plugins and the teacher's review (tc_tutor_*classif*)        */
+/* ---------------------------------------------------------------------- */
+/*
+ * Every answer a tutor receives is classified by the hybrid router: it asks
+ * the classifiers registered on the tutor, in the order of the route
+ * (default "model", "rules", "catalog", "host"; a name nobody registered is
+ * passed over), and takes the first label that is "correct" or a
+ * misconception of the domain. "rules" (answer equivalence and the wrong
+ * answers of the problem bank and templates) and "catalog" (edit-distance
+ * similarity to the taxonomy's examples) are built in. A host adds its own,
+ * written in C or through a binding: a trained model under "model", an
+ * LLM-backed catalog classifier under "host", or any name it routes to.
+ * docs/pipeline.md ("Classifiers") has the rules and the documents.
+ */
+
+/** Collects what a host classifier's callback answers (opaque; valid only
+ * during the callback). */
+typedef struct tc_classifier_reply tc_classifier_reply;
+
+/**
+ * @brief Sets a callback's answer: for predict, one prediction
+ * {"label": "correct" | "unknown" | a misconception id, "confidence": 0..1,
+ * "reason"?: text}; for predict_batch, a JSON array of them, one per input,
+ * in order. The text is copied. A later call replaces an earlier one.
+ * @return TC_OK; TC_EINVAL for a NULL reply or json.
+ * Thread safety: the thread running the callback.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_classifier_reply_set(tc_classifier_reply *reply, const char *json, size_t len);
+
+/**
+ * @brief Says why a callback fails; the library reports TC_EUSER with this
+ * message (copied) when the callback returns non-zero.
+ * @return TC_OK; TC_EINVAL for a NULL reply or message.
+ * Thread safety: the thread running the callback.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_classifier_reply_error(tc_classifier_reply *reply, const char *message);
+
+/**
+ * @brief Classifies one answer. input_json is {"schema_version":1,
+ * "problem":{"id","text","correct_answer","concept_id"},"answer",
+ * "concept":{"id","name","misconceptions":[{"id","label","description",
+ * "examples":[{"problem","wrong","correct"}]}]}}: the catalog an LLM reads.
+ * @return 0 after tc_classifier_reply_set; non-zero fails the call with
+ * TC_EUSER (message from tc_classifier_reply_error).
+ */
+typedef int (*tc_classify_callback)(void *userdata, const char *input_json, size_t len,
+                                    tc_classifier_reply *reply);
+/**
+ * @brief Classifies several answers: input_json is {"schema_version":1,
+ * "items":[input, ...]} with inputs as for tc_classify_callback; the reply
+ * is an array of as many predictions, in order.
+ */
+typedef int (*tc_classify_batch_callback)(void *userdata, const char *input_json, size_t len,
+                                          tc_classifier_reply *reply);
+/** @brief 1 when the classifier handles answers of this concept, 0 when not. */
+typedef int (*tc_supports_concept_callback)(void *userdata, const char *concept_id);
+/** @brief Releases userdata; called once, when the tutor lets the classifier go. */
+typedef void (*tc_destroy_callback)(void *userdata);
+
+#define TC_CLASSIFIER_VERSION 1
+/** A classifier written by the host. Fields are only ever appended. */
+typedef struct tc_classifier {
+  uint32_t version;                              /**< TC_CLASSIFIER_VERSION */
+  void *userdata;                                /**< passed to every callback */
+  tc_classify_callback predict;                  /**< required */
+  tc_supports_concept_callback supports_concept; /**< NULL: every concept */
+  tc_classify_batch_callback predict_batch;      /**< NULL: predict once per answer */
+  tc_destroy_callback destroy;                   /**< NULL: nothing to release */
+} tc_classifier;
+#define TC_CLASSIFIER_INIT \
+  { TC_CLASSIFIER_VERSION, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * @brief Registers a host classifier on a tutor under `name` (1 to 64 of
+ * a-z, 0-9, '_', '-'; not "hybrid"). The struct is copied; on success the
+ * tutor owns userdata and calls destroy (if set) exactly once: at
+ * tc_tutor_unregister_classifier or tc_tutor_free, after the last call in
+ * flight returns. On failure nothing is kept and destroy is not called.
+ * Callbacks run on the thread that calls tc_submit_response, tc_tutor_classify
+ * or tc_tutor_classify_batch, possibly on several threads at once (submits
+ * are serialised per tutor, classify calls are not); while a submit runs the
+ * tutor's lock is held, so a callback must not call the same tutor. A reply
+ * that is not a prediction fails the call with TC_EINVAL naming the field.
+ * @return TC_OK; TC_EINVAL (bad name, NULL predict or version 0);
+ * TC_EVERSION (a struct newer than this library); TC_EEXISTS (the name is
+ * taken: unregister it first).
+ * Thread safety: any thread, also while other threads submit.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_register_classifier(tc_tutor *tutor, const char *name,
+                                              const tc_classifier *classifier);
+
+/**
+ * @brief Removes a classifier (a host's, or the built-in "rules" or
+ * "catalog"); the route passes over names nobody registered.
+ * @return TC_OK; TC_ENOTFOUND when no classifier has that name.
+ * Thread safety: any thread, also while other threads submit.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_unregister_classifier(tc_tutor *tutor, const char *name);
+
+/**
+ * @brief Sets how answers are routed: {"route":["model","rules","catalog",
+ * "host"],"min_confidence":0 (a label below it falls through),
+ * "on_error":"fail" (a classifier's error fails the submit) | "skip" (the
+ * next classifier is asked; the reason records the error),"catalog":
+ * {"threshold":0.7,"max_examples":0}}. Fields left out keep their values.
+ * @param[out] out_json the settings now in force (may be NULL):
+ * {"schema_version":1,"classifiers":[names],"routing":{...}}.
+ * @return TC_OK; TC_EINVAL naming the field (nothing changes then).
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; submits already running keep the old route.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_set_routing(tc_tutor *tutor, const char *routing_json, size_t len,
+                                      char **out_json);
+
+/**
+ * @brief Classifies one answer without storing anything.
+ * @param[in] request_json {"problem_id","answer","backend"?} (backend: a
+ * registered name; absent or "hybrid": the router).
+ * @param[out] out_json {"schema_version":1,"prediction":{"label",
+ * "confidence","backend","reason"}}: backend names the classifier that
+ * answered ("hybrid" when none labelled it), reason says why and which
+ * classifiers the router passed over.
+ * @return TC_OK; TC_EINVAL naming the request field; TC_ENOTFOUND for an
+ * unknown problem or backend; TC_EUSER when a host callback failed
+ * (tc_last_error() holds its message).
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread, concurrently with other calls on the tutor.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_classify(tc_tutor *tutor, const char *request_json, size_t len,
+                                   char **out_json);
+
+/**
+ * @brief Classifies several answers; each classifier of the route is asked
+ * once with the answers still open (a host's predict_batch gets them together).
+ * @param[in] request_json {"items":[{"problem_id","answer"},...],"backend"?}.
+ * @param[out] out_json {"schema_version":1,"predictions":[...]}, in order.
+ * @return as tc_tutor_classify; TC_EINVAL names the item ("items[3].answer").
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread, concurrently with other calls on the tutor.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_classify_batch(tc_tutor *tutor, const char *request_json, size_t len,
+                                         char **out_json);
+
+/**
+ * @brief A teacher confirms or corrects the classification of a stored
+ * response: appends classification.reviewed {response_event_id, problem_id,
+ * concept_id, original_label, original_classifier, corrected_label,
+ * verdict: "confirmed"|"corrected", teacher_id} on the response's student,
+ * author teacher:<id>. Mastery and escalation are left as they are.
+ * @param[in] request_json {"tenant","response_event_id","teacher_id",
+ * "label"? ("correct", "unknown" or a misconception id; absent confirms the
+ * classifier's label),"idempotency_key"?,"time_us"?}.
+ * @param[out] out_json {"schema_version":1,"event_id","replayed",
+ * "review":{...}}.
+ * @return TC_OK; TC_EINVAL naming the field (a label the domain lacks, an
+ * event that is not a response); TC_ENOTFOUND when the tenant has no such
+ * event; TC_ESTORAGE.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_review_classification(tc_tutor *tutor, const char *request_json,
+                                                size_t len, char **out_json);
+
+/**
+ * @brief The labelled data set for training the next model, from the log:
+ * one JSON object per line, {"response_event_id","problem_id","problem",
+ * "answer","concept_id","label","source","classifier"}, in log order, with
+ * source "corrected" or "confirmed" (the latest review wins) or
+ * "unreviewed" (the classifier's label).
+ * @param[in] request_json {"tenant","include_unreviewed"?: true,
+ * "after_id"?: 0,"concept_id"?}.
+ * @param[out] out_jsonl the lines (each ends with "\n"; "" when none).
+ * @return TC_OK; TC_EINVAL naming the field; TC_ESTORAGE.
+ * Ownership: free *out_jsonl with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_export_labels(tc_tutor *tutor, const char *request_json, size_t len,
+                                        char **out_jsonl);
+
+/*
+ * Trained models. A TorchScript model (scripts/train_torch_classifier.py
+ * trains and exports one from a domain) runs in the plugin library
+ * libtutorcore_torch.so, which the library opens at run time only when a
+ * model is loaded: libtutorcore itself never links libtorch, and without
+ * the plugin everything else works and loading a model fails with
+ * TC_EUNAVAILABLE. The plugin is looked for at the request's "plugin"
+ * path, else at the path in the environment variable
+ * TUTORCORE_TORCH_PLUGIN, else beside libtutorcore, else on the dynamic
+ * loader's search path. docs/pipeline.md ("Trained models") describes the
+ * label map and the featurizer.
+ */
+
+/**
+ * @brief Loads a TorchScript model and its label map and registers it on the
+ * tutor as a classifier (under "model" by default, which the default route
+ * asks first). Its predictions record the device in their reason ("on
+ * cpu", "on cuda:0").
+ * @param[in] request_json {"model": path of the TorchScript file,
+ * "labels": path of the label map (labels.json), "name"?: "model",
+ * "plugin"?: path of libtutorcore_torch.so, "device"?: "auto" (CUDA when
+ * torch reports a device, else the CPU) | "cpu" | "cuda", "max_batch"?: 256
+ * (answers per forward pass)}.
+ * @param[out] out_json may be NULL; {"schema_version":1,"model":{"name",
+ * "model","labels","plugin","runtime","device","max_batch","featurizer":
+ * {"name","dim"},"label_map":[...],"concepts":[...]}}.
+ * @return TC_OK; TC_EUNAVAILABLE when the plugin cannot be loaded
+ * (tc_last_error() names the file, each place tried, the "plugin" field and
+ * TUTORCORE_TORCH_PLUGIN) or for "device":"cuda" without a CUDA device;
+ * TC_ENOTFOUND for a missing model or label file; TC_EINVAL naming the
+ * field (request, label map: a label the domain lacks) or a model whose
+ * output does not match the label map; TC_EVERSION for a label map newer
+ * than this library; TC_EEXISTS when the name is taken (unregister it
+ * first). Nothing is registered on failure.
+ * Ownership: free *out_json with tc_free. Unregister the model with
+ * tc_tutor_unregister_classifier; it is released after the last call in
+ * flight. The plugin stays loaded until the process ends.
+ * Thread safety: any thread, also while other threads submit.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_load_model(tc_tutor *tutor, const char *request_json, size_t len,
+                                     char **out_json);
+
+/* ---------------------------------------------------------------------- */
+/* Metacognitive bias detection (tc_tutor_detect_bias, ...)                */
+/* ---------------------------------------------------------------------- */
+/*
+ * A host appends a student's interaction events to the store (entity_type
+ * "student"): "interaction.problem_started" {session_id, problem_id},
+ * "interaction.hint_requested" {session_id, problem_id, latency_ms?},
+ * "interaction.answer_changed" {session_id, problem_id, answer?,
+ * latency_ms?} and "interaction.submitted" {session_id, problem_id,
+ * correct, answer?, latency_ms?, confidence? (self-reported, 0..1)}. The
+ * detector reads the last 20 of them (at most an hour old) and labels the
+ * student no_bias, confirmation, anchoring or overconfidence with a
+ * confidence; at or above the threshold (0.65) it proposes a reflective
+ * question (never an answer) and appends the tutor's live alert
+ * "metacog.bias_detected" (tc_store_subscribe delivers it). A classifier
+ * registered under "bias" (tc_tutor_register_classifier) replaces the
+ * rules: its predict callback gets the feature document as "answer".
+ * docs/pipeline.md ("Metacognitive bias detection") has the rules.
+ */
+
+/**
+ * @brief Detects a bias over one student's recent interaction events.
+ * @param[in] request_json {"tenant","student","session_id"? (only that
+ * session's events),"idempotency_key"?,"time_us"? (the window ends here;
+ * default now)}.
+ * @param[out] out_json {"schema_version":1,"tenant","student","time_us",
+ * "intervention_proposed","detection":{"session_id","problem_id","bias",
+ * "confidence","scores":{...},"threshold","backend","reason","prompt",
+ * "features":{...},"window_events","last_event_id"},"alert":{"event_id",
+ * "replayed"}|null}. A second call over the same last event returns the
+ * same alert (replayed) and appends nothing.
+ * @return TC_OK; TC_EINVAL naming the request field, or a model's reply
+ * that is not one of the four labels; TC_ENOTFOUND for a configured backend
+ * nobody registered; TC_EUSER when a host model failed; TC_ESTORAGE.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_detect_bias(tc_tutor *tutor, const char *request_json, size_t len,
+                                      char **out_json);
+
+/**
+ * @brief The session summary from the bias alerts: counts per bias and the
+ * most common (ties: the one alerted first; null without alerts).
+ * @param[in] request_json {"tenant","session_id"?,"student"? (at least
+ * one),"since_us"?,"until_us"?}.
+ * @param[out] out_json {"schema_version":1,"tenant","session_id","student",
+ * "total","bias_breakdown":{"overconfidence":2,...},"most_common_bias",
+ * "interventions":[{"event_id","time_us","student","session_id",
+ * "problem_id","bias","confidence","prompt"}]}. Reads only.
+ * @return TC_OK; TC_EINVAL naming the request field; TC_ESTORAGE.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_bias_summary(tc_tutor *tutor, const char *request_json, size_t len,
+                                       char **out_json);
+
+/**
+ * @brief Sets the detector's configuration: {"window_events":20,
+ * "max_age_s":3600,"threshold":0.65,"fast_submit_ms":7500,
+ * "anchor_similarity":0.6,"evidence_prior":1,"confidence_gap_full":0.5,
+ * "backend":"auto"|"rules"|name,"model":"bias","prompts":{"confirmation",
+ * "anchoring","overconfidence"} (each a question)}. Fields left out keep
+ * their values; NULL or len 0 changes nothing.
+ * @param[out] out_json the configuration in force (may be NULL).
+ * @return TC_OK; TC_EINVAL naming the field (nothing changes then).
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_set_metacog(tc_tutor *tutor, const char *config_json, size_t len,
+                                      char **out_json);
+
+/* ---------------------------------------------------------------------- */
+/* Moderation (tc_tutor_moderate, ...)                                     */
+/* ---------------------------------------------------------------------- */
+/*
+ * Every student message can be moderated before the tutor answers it. A
+ * message is classified into a category (inappropriate_language, violence,
+ * illegal, sexual, off_topic, harassment, self_harm, jailbreak_attempt, or
+ * none) and a severity (low, medium, high, critical, safety) by the
+ * built-in lexicon, by a classifier registered on the tutor and named in
+ * the settings (a model, or a host's tc_classifier: its predict callback
+ * gets the message as "answer" and replies "none", "<category>" or
+ * "<category>:<severity>"), or by the host's own verdict in the request.
+ * The policy: three low or medium strikes within 7 days quarantine for 48
+ * hours, high for 48 hours, critical for 7 days; self_harm never penalizes:
+ * it returns a crisis response with resources (US: 988), starts a 24-hour
+ * supportive cooldown and raises an urgent alert for the institution's admin
+ * (a "moderation.crisis" event; tc_store_subscribe delivers it). Decisions
+ * are events on the student ("moderation.flagged", "moderation.quarantined",
+ * "moderation.crisis") holding the category, severity and a hash of the
+ * message, never its text. docs/pipeline.md ("Moderation") has the rules.
+ */
+
+/**
+ * @brief Moderates one student message and records the decision.
+ * @param[in] request_json {"tenant","student","message","verdict"?:
+ * {"category","severity"?,"confidence"?,"classifier"?},"idempotency_key"?,
+ * "time_us"? (default now)}.
+ * @param[out] out_json {"schema_version":1,"tenant","student","time_us",
+ * "action":"allow"|"warn"|"refuse"|"quarantine"|"blocked"|"crisis",
+ * "category","severity","confidence","classifier","reason"?,
+ * "below_confidence","message_hash","strike","strikes",
+ * "strikes_to_quarantine","quarantine":{"reason","from_us","until_us",
+ * "hours_left"}|null,"support_mode","crisis":{"message","resources":[...],
+ * "cooldown_until_us","alert":"urgent","notify":"institution_admin"}|null,
+ * "event_ids":[...],"replayed"}. A retry with the same idempotency key
+ * returns the first decision (without "reason") and appends nothing.
+ * @return TC_OK; TC_EINVAL naming the request field or a classifier's bad
+ * label; TC_ENOTFOUND for a configured classifier nobody registered;
+ * TC_EUSER when a host classifier failed; TC_ESTORAGE. Nothing is stored on
+ * failure.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; calls on one tutor are serialised.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_moderate(tc_tutor *tutor, const char *request_json, size_t len,
+                                   char **out_json);
+
+/**
+ * @brief A student's moderation state at time_us (0: now), rebuilt from the
+ * log. Reads only.
+ * @param[out] out_json {"schema_version":1,"tenant","student","time_us",
+ * "quarantined","quarantine":{...}|null,"strikes","strikes_to_quarantine",
+ * "support_mode","cooldown_until_us","flagged","quarantines","crises"}.
+ * @return TC_OK; TC_EINVAL for a NULL or empty id or a negative time.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_moderation_status(tc_tutor *tutor, const char *tenant,
+                                            const char *student, int64_t time_us, char **out_json);
+
+/**
+ * @brief Sets the moderation settings: {"classifier":"lexicon"|name,
+ * "policy":{"strike_window_hours":168,"strikes_to_quarantine":3,
+ * "strike_quarantine_hours":48,"high_quarantine_hours":48 (0: high is a
+ * strike),"critical_quarantine_hours":168,"crisis_cooldown_hours":24,
+ * "min_confidence":0.5,"crisis_min_confidence":0,"crisis_message",
+ * "crisis_resources":[...],"hash_salt"},"lexicon":{"schema_version":1,
+ * "categories":{"violence":[{"term","severity"}],...}}} (the default
+ * lexicon is examples/moderation/lexicon.json). Fields left out keep their
+ * values; NULL or len 0 changes nothing.
+ * @param[out] out_json the settings in force (may be NULL), without the salt
+ * and with the lexicon's term count.
+ * @return TC_OK; TC_EINVAL naming the field (nothing changes then).
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_set_moderation(tc_tutor *tutor, const char *settings_json, size_t len,
+                                         char **out_json);
 
 /* ---------------------------------------------------------------------- */
 /* Item response theory (tc_irt_*)                                         */

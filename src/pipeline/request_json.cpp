@@ -121,10 +121,11 @@ TutorConfig tutor_config_from_json(std::string_view json) {
   constexpr std::string_view what = "tutor config";
   simdjson::dom::parser p;
   simdjson::dom::object o = object_of(p, json, what);
-  reject_unknown_fields(o,
-                        {"mastery", "escalation", "outcome", "policy", "policy_kind",
-                         "target_p_correct", "next_problems", "typical_response_ms", "seed"},
-                        std::string(what));
+  reject_unknown_fields(
+      o,
+      {"mastery", "escalation", "outcome", "policy", "policy_kind", "target_p_correct",
+       "next_problems", "typical_response_ms", "seed", "sequencing"},
+      std::string(what));
   simdjson::dom::object s;
   if (section(o, "mastery", &s)) {
     const std::string w = "tutor config.mastery";
@@ -139,6 +140,10 @@ TutorConfig tutor_config_from_json(std::string_view json) {
     read_int_into(s, "gate_streak", 0, 1000, w, &m.gate_streak);
     read_number(s, "fast_fraction", 0, 1, w, &m.fast_fraction);
     read_number(s, "min_credibility", 0, 1, w, &m.min_credibility);
+  }
+  if (section(o, "sequencing", &s)) {
+    c.sequencing =
+        sequencing_config_from_json(simdjson::minify(s), c.sequencing, "tutor config.sequencing");
   }
   if (section(o, "escalation", &s)) {
     const std::string w = "tutor config.escalation";

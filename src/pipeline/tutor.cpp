@@ -10,10 +10,12 @@
 #include <unordered_map>
 
 #include "pipeline_internal.hpp"
+#include "tutorcore/classify/rules.hpp"
 #include "tutorcore/common/clock.hpp"
 #include "tutorcore/common/error.hpp"
 #include "tutorcore/common/json_writer.hpp"
 #include "tutorcore/irt/irt.hpp"
+#include "tutorcore/sequencing/template.hpp"
 
 namespace tutorcore {
 inline namespace v0 {
@@ -74,6 +76,8 @@ void check_tutor_config(const TutorConfig &c) {
   check_escalation_config(c.rules.escalation);
   check_policy_config(c.policy);
   check_profile_config(c.profile);
+  check_sequencing_config(c.sequencing);
+  check_coaching_config(c.coaching);
   if (c.rules.outcome.window < 1 || c.rules.outcome.window > 100)
     bad("outcome.window", fmt::format("{} is outside 1..100", c.rules.outcome.window));
   if (!(c.target_p_correct > 0 && c.target_p_correct < 1))
@@ -97,7 +101,7 @@ Tutor::Tutor(std::shared_ptr<const Domain> domain, Ledger &ledger, TutorConfig c
     : domain_(std::move(domain)),
       ledger_(ledger),
       config_(std::move(config)),
-      classifier_(rule_classifier()) {
+      registry_(std::make_shared<ClassifierRegistry>()) {
   if (!domain_) throw Error(Errc::invalid, "tutor: no domain");
   check_tutor_config(config_);
   auto index = std::make_shared<Index>();
@@ -121,13 +125,11 @@ Tutor::Tutor(std::shared_ptr<const Domain> domain, Ledger &ledger, TutorConfig c
     }
   }
   index_ = std::move(index);
+  registry_->add(std::make_shared<const RuleClassifier>(domain_));
+  registry_->add(std::make_shared<const CatalogClassifier>(domain_, classify_settings_.catalog));
+  router_ =
+      std::make_shared<const HybridClassifier>(domain_, registry_, classify_settings_.routing);
   ledger_.set_view_rules(config_.rules);
-}
-
-void Tutor::set_classifier(Classifier c) {
-  if (!c.predict) throw Error(Errc::invalid, "tutor: the classifier has no predict function");
-  std::lock_guard<std::mutex> lock(mu_);
-  classifier_ = std::move(c);
 }
 
 namespace {
@@ -177,6 +179,7 @@ class Step {
     w.field("answer", rq.answer).field("correct", cls.correct);
     if (!cls.misconception_id.empty()) w.field("misconception_id", cls.misconception_id);
     w.field("confidence", cls.confidence).field("classifier", cls.backend);
+    if (!cls.reason.empty()) w.field("classifier_reason", cls.reason);
     if (rq.latency_ms >= 0) w.field("latency_ms", rq.latency_ms);
     w.end_object();
     plan_.add("response.submitted", w.take(), "");
@@ -486,7 +489,8 @@ SubmitResult Tutor::submit(const SubmitRequest &rq) {
   if (!std::isfinite(rq.latency_ms))
     throw Error(Errc::invalid, "submit request.latency_ms: must be a finite number");
   const Domain &d = *domain_;
-  const Problem *p = d.find_problem(rq.problem_id);
+  Problem generated;  // a template instance named by its id (sequencing/template.hpp)
+  const Problem *p = find_problem_or_instance(d, rq.problem_id, &generated);
   if (!p) {
     throw Error(Errc::not_found,
                 fmt::format("submit request.problem_id: '{}' is not a problem of domain '{}'",
@@ -502,7 +506,7 @@ SubmitResult Tutor::submit(const SubmitRequest &rq) {
   std::vector<Event> prior = ledger_.read_keyed(rq.tenant, rq.idempotency_key);
   if (!prior.empty()) return {submit_result_json(prior), true, prior.front().id};
 
-  Classification cls = classifier_.predict(*p, rq.answer, *c);
+  Classification cls = to_classification(router()->predict(*p, rq.answer, *c));
   // A label the domain does not know cannot drive its interventions.
   if (!cls.misconception_id.empty() && !d.find_misconception(cls.misconception_id))
     cls.misconception_id.clear();

@@ -188,6 +188,54 @@ const std::vector<TypeRule> &type_rules() {
       {"escalation.transitioned",
        {{"misconception_id", Kind::string, true}, {"to", Kind::state, true}}},
       {"alert.created", {{"alert_type", Kind::string, true}, {"severity", Kind::string, true}}},
+      // A student's classroom (class analytics); the latest enrollment wins.
+      {"classroom.enrolled", {{"classroom_id", Kind::string, true}}},
+      // Interaction events the bias detector reads (metacog/metacog.hpp).
+      {"interaction.problem_started",
+       {{"session_id", Kind::string, true}, {"problem_id", Kind::string, true}}},
+      {"interaction.hint_requested",
+       {{"session_id", Kind::string, true},
+        {"problem_id", Kind::string, true},
+        {"latency_ms", Kind::nonneg, false}}},
+      {"interaction.answer_changed",
+       {{"session_id", Kind::string, true},
+        {"problem_id", Kind::string, true},
+        {"answer", Kind::string, false},
+        {"latency_ms", Kind::nonneg, false}}},
+      {"interaction.submitted",
+       {{"session_id", Kind::string, true},
+        {"problem_id", Kind::string, true},
+        {"correct", Kind::boolean, true},
+        {"answer", Kind::string, false},
+        {"latency_ms", Kind::nonneg, false},
+        {"confidence", Kind::probability, false}}},
+      {"metacog.bias_detected",
+       {{"bias", Kind::string, true},
+        {"confidence", Kind::probability, true},
+        {"threshold", Kind::probability, false},
+        {"window_events", Kind::count, false},
+        {"last_event_id", Kind::nonneg, false}}},
+      // Moderation decisions (moderation/moderation.hpp): never the message text.
+      {"moderation.flagged",
+       {{"category", Kind::string, true},
+        {"severity", Kind::string, true},
+        {"message_hash", Kind::string, true},
+        {"strike", Kind::boolean, true},
+        {"action", Kind::string, true},
+        {"strikes", Kind::count, false},
+        {"confidence", Kind::probability, false}}},
+      {"moderation.quarantined",
+       {{"category", Kind::string, true},
+        {"severity", Kind::string, true},
+        {"reason", Kind::string, true},
+        {"until_us", Kind::nonneg, true},
+        {"strikes", Kind::count, false}}},
+      {"moderation.crisis",
+       {{"category", Kind::string, true},
+        {"severity", Kind::string, true},
+        {"message_hash", Kind::string, true},
+        {"cooldown_until_us", Kind::nonneg, true},
+        {"confidence", Kind::probability, false}}},
   };
   return rules;
 }
@@ -352,6 +400,10 @@ void check_event(const Event &e, size_t index, ViewInput *view) {
   if (root.type() != element_type::OBJECT) reject(where, "payload", "must be a JSON object");
   check_no_pii(root, nullptr, where);
 
+  if (e.type == "classroom.enrolled" && e.entity_type != "student") {
+    reject(where, "entity_type",
+           fmt::format("is '{}'; classroom.enrolled events are on the student", e.entity_type));
+  }
   for (const TypeRule &rule : type_rules()) {
     if (e.type != rule.type) continue;
     simdjson::dom::object o = root.get_object().value_unsafe();

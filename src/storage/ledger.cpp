@@ -55,18 +55,26 @@ std::vector<AppendOutcome> Ledger::append(std::vector<Event> &events) {
     events[i].id = out[i].id;
     if (out[i].inserted) contiguous = contiguous && out[i].id == expect++;
   }
-  if (contiguous) {
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (out[i].inserted) fold_locked(events[i], inputs[i]);
+  // The batch is committed: from here on nothing may throw, or the caller
+  // would be told it failed (and listeners would miss it). A failed catch-up
+  // or checkpoint is retried later: the views are a cache of the log.
+  try {
+    if (contiguous) {
+      for (size_t i = 0; i < events.size(); ++i) {
+        if (out[i].inserted) fold_locked(events[i], inputs[i]);
+      }
+      store_->external_change();  // our own commit is now accounted for
+    } else {
+      catch_up_locked();  // on failure the next read of the views catches up
     }
-    store_->external_change();  // our own commit is now accounted for
-  } else {
-    catch_up_locked();
-  }
-  if (opts_.checkpoint_every >= 0 && since_checkpoint_ >= opts_.checkpoint_every) {
-    store_->save_views(views_, false);
-    views_.clear_dirty();
-    since_checkpoint_ = 0;
+    if (opts_.checkpoint_every >= 0 && since_checkpoint_ >= opts_.checkpoint_every) {
+      store_->save_views(views_, false);
+      views_.clear_dirty();
+      since_checkpoint_ = 0;
+    }
+  } catch (const Error &) {
+    // Storage failed after the commit (reading others' events, or writing
+    // the checkpoint): the dirty rows stay dirty for the next checkpoint.
   }
   if (!listeners_.empty()) {
     for (size_t i = 0; i < events.size(); ++i) {
@@ -139,19 +147,31 @@ int64_t Ledger::last_id() {
 
 uint64_t Ledger::subscribe(EventListener fn) {
   std::lock_guard<std::mutex> lock(mu_);
-  listeners_.emplace_back(next_token_, std::move(fn));
+  auto l = std::make_shared<Listener>();
+  l->token = next_token_;
+  l->fn = std::move(fn);
+  listeners_.push_back(std::move(l));
   return next_token_++;
 }
 
 bool Ledger::unsubscribe(uint64_t token) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
-    if (it->first == token) {
-      listeners_.erase(it);
-      return true;
+  std::shared_ptr<Listener> gone;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
+      if ((*it)->token == token) {
+        gone = *it;
+        listeners_.erase(it);
+        break;
+      }
     }
   }
-  return false;
+  if (!gone) return false;
+  // Waits for a call in flight on another thread; the host may free what
+  // the listener uses as soon as this returns.
+  std::lock_guard<std::recursive_mutex> call(gone->call);
+  gone->active = false;
+  return true;
 }
 
 void Ledger::catch_up_locked() {
@@ -182,9 +202,11 @@ void Ledger::deliver(std::unique_lock<std::mutex> &lock) {
     pending_.pop_front();
     auto listeners = listeners_;
     lock.unlock();
-    for (auto &[token, fn] : listeners) {
+    for (const auto &l : listeners) {
+      std::lock_guard<std::recursive_mutex> call(l->call);
+      if (!l->active) continue;  // unsubscribed after the list was copied
       try {
-        fn(e);
+        l->fn(e);
       } catch (...) {
         // A listener's failure does not undo a committed event.
       }

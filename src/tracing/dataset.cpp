@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -173,10 +174,11 @@ Dataset load_csv(const std::string &path, const CsvColumns &cols) {
     if (c_order >= 0) {
       std::string_view o = csv_trim(fields[static_cast<size_t>(c_order)]);
       auto [p, ec] = std::from_chars(o.data(), o.data() + o.size(), order);
-      if (ec != std::errc() || p != o.data() + o.size()) {
+      // NaN or infinity would break the sort's ordering of the answers.
+      if (ec != std::errc() || p != o.data() + o.size() || !std::isfinite(order)) {
         throw Error(Errc::invalid,
-                    fmt::format("{}: line {}: column '{}' is '{}'; it must be a number", path,
-                                line_no, cols.order, o));
+                    fmt::format("{}: line {}: column '{}' is '{}'; it must be a finite number",
+                                path, line_no, cols.order, o));
       }
     }
     Row r;

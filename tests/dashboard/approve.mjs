@@ -62,6 +62,14 @@ try {
   const assigned = await api(`/api/events?type=intervention.assigned&student=${student}`);
   assert.ok(assigned.events.some((e) => e.payload.misconception_id === misconception));
 
+  // The pre-class plan, acknowledged from the page.
+  await page.locator('#plan', { hasText: "Today's plan" }).waitFor();
+  await page.locator('#plan-ack').click();
+  await page.locator('#plan-status.done').waitFor();
+  const acks = await api('/api/events?type=coaching.plan_acknowledged');
+  assert.equal(acks.events.length, 1, 'the acknowledgment was recorded');
+  assert.equal(acks.events[0].author, 'teacher:dashboard');
+
   // A live alert arrives while the page is open.
   await fetch(`${base}/api/responses`, {
     method: 'POST',

@@ -181,7 +181,40 @@ class ServerTest(unittest.TestCase):
             self.assertLessEqual(row["ci_low"], row["rate"])
             self.assertGreaterEqual(row["ci_high"], row["rate"])
 
-    def test_7_stops_cleanly(self):
+    def test_7_analytics_assignments_irt_and_coaching(self):
+        for analysis in ("cooccurrence", "effectiveness", "cohorts", "prerequisites", "drift"):
+            status, body = self.s.request("GET", f"/api/analytics/{analysis}")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["tenant"], "school-a")
+        status, body = self.s.request("GET", "/api/analytics/astrology")
+        self.assertEqual(status, 400)
+        self.assertIn("'astrology'", body["error"]["message"])
+        status, body = self.s.request("POST", "/api/students/web-1/assignments",
+                                      {"concepts": ["integer_add_sub"]})
+        self.assertEqual(status, 201, body)
+        self.assertTrue(body["assignment"]["problems"])
+        status, body = self.s.request("POST", "/api/students/web-1/assignments",
+                                      {"concepts": ["astrology"]})
+        self.assertEqual(status, 404)
+        status, body = self.s.request("POST", "/api/irt/estimate?model=rasch", {})
+        self.assertEqual(status, 200, body)
+        self.assertGreater(len(body["items"]), 0)
+        status, body = self.s.request("PUT", "/api/roster", {"web-1": "Robin"})
+        self.assertEqual(status, 200)
+        status, plan = self.s.request("GET", "/api/coaching/pre-class")
+        self.assertEqual(status, 200)
+        self.assertTrue(plan["text"].startswith("Today's plan"))
+        status, ack = self.s.request("POST", f"/api/coaching/plans/{plan['event_id']}/acknowledge",
+                                     {"teacher_id": "t1", "modifications": {"removed": [1]}})
+        self.assertEqual(status, 200, ack)
+        status, summary = self.s.request("GET", "/api/students/web-1/parent-summary")
+        self.assertEqual(status, 200)
+        self.assertIn("Student summary: Robin", summary["text"])
+        # The roster's names never reach the log.
+        status, events = self.s.request("GET", "/api/events?type=coaching.plan_generated")
+        self.assertNotIn("Robin", json.dumps(events))
+
+    def test_8_stops_cleanly(self):
         self.assertEqual(self.s.stop(), 0)
 
 

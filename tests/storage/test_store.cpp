@@ -363,3 +363,30 @@ TEST_CASE("reads by entity span the indexed chunks and the unindexed tail") {
   c.entity_id = "c-1";  // a classroom entity
   CHECK(actual(c) == expected(c));
 }
+
+TEST_CASE("a listener unsubscribed during delivery is not called again, even for that event") {
+  Ledger l(open_memory_store());
+  int b_calls = 0;
+  uint64_t b = 0;
+  l.subscribe([&](const Event &) { l.unsubscribe(b); });  // A removes B
+  b = l.subscribe([&](const Event &) { ++b_calls; });
+  std::vector<Event> batch(1);
+  batch[0].tenant = "t";
+  batch[0].entity_type = "student";
+  batch[0].entity_id = "s";
+  batch[0].type = "note.added";
+  batch[0].payload = "{}";
+  l.append(batch);
+  CHECK(b_calls == 0);  // A ran first and removed B before B's turn
+  CHECK_FALSE(l.unsubscribe(b));
+  // A listener may unsubscribe itself.
+  uint64_t self = 0;
+  int self_calls = 0;
+  self = l.subscribe([&](const Event &) {
+    ++self_calls;
+    l.unsubscribe(self);
+  });
+  std::vector<Event> two(2, batch[0]);
+  l.append(two);
+  CHECK(self_calls == 1);
+}

@@ -139,6 +139,7 @@ class StructLayoutTest(unittest.TestCase):
             ("tc_store_options", tutorcore.StoreOptions),
             ("tc_event", tutorcore.Event),
             ("tc_bkt_params", tutorcore.BktParams),
+            ("tc_classifier", _native.ClassifierStruct),
         ):
             self.assertEqual(header_struct_fields(struct), [f[0] for f in cls._fields_], struct)
 
@@ -152,7 +153,7 @@ class StructLayoutTest(unittest.TestCase):
         self.assertEqual(opts.busy_timeout_ms, 5000)
         self.assertEqual(opts.checkpoint_every, 1000000)
         names = ["STORE_SQLITE", "STORE_MEMORY", "DURABILITY_NORMAL", "DURABILITY_FULL",
-                 "EVENT_VERSION", "STORE_OPTIONS_VERSION"]
+                 "EVENT_VERSION", "STORE_OPTIONS_VERSION", "CLASSIFIER_VERSION"]
         if "#define TC_STORE_POSTGRES" in HEADER_TEXT:
             names.append("STORE_POSTGRES")
         for name in names:
@@ -164,6 +165,9 @@ class StructLayoutTest(unittest.TestCase):
         self.assertEqual(tutorcore.StoreOptions.path.offset, ptr)  # after two 32-bit fields
         self.assertEqual(tutorcore.Event.tenant.offset, ptr)
         self.assertEqual(ctypes.sizeof(tutorcore.BktParams), 5 * 8)
+        # tc_classifier: a 32-bit version, then five pointers.
+        self.assertEqual(_native.ClassifierStruct.userdata.offset, ptr)
+        self.assertEqual(ctypes.sizeof(_native.ClassifierStruct), 6 * ptr)
 
 
 class LoaderTest(unittest.TestCase):

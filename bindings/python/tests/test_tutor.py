@@ -239,5 +239,47 @@ class AlgebraTest(TempDirCase):
             self.assertEqual(snapshot["misconceptions"][0]["state"], "intervention_assigned")
 
 
+class CoachingTest(unittest.TestCase):
+    """The coaching outputs through the binding, with a Python text generator."""
+
+    def test_plan_summary_and_generator(self) -> None:
+        with tutorcore.Store.in_memory() as store, tutorcore.Tutor(
+            store, MINIMAL
+        ) as tutor:
+            tutor.submit(tenant="t1", student="s1", problem_id="unit_alpha_p2", answer="3",
+                         idempotency_key="c1")
+            plan = tutor.coaching(plan="pre_class", tenant="t1", roster={"s1": "Robin"})
+            self.assertIn("action_items", plan["plan"])
+            self.assertTrue(plan["text"].startswith("Today's plan"))
+            self.assertEqual(tutor.acknowledge_plan("t1", plan["event_id"], "x7",
+                                                    {"removed": []})["schema_version"], 1)
+            seen = []
+            tutor.set_text_generator(lambda ctx: seen.append(ctx) or "Host text")
+            out = tutor.coaching(plan="parent_summary", tenant="t1", student="s1")
+            self.assertEqual(out["source"], "host")
+            self.assertEqual(out["text"], "Host text")
+            self.assertEqual(seen[0]["student"], "s1")
+            tutor.set_text_generator(lambda ctx: 1 / 0)  # raises: the template is used
+            self.assertEqual(tutor.coaching(plan="parent_summary", tenant="t1",
+                                            student="s1")["source"], "template")
+            # Unicode text, several calls: each text stays valid for its call.
+            tutor.set_text_generator(lambda ctx: "Élève {} — ok".format(ctx["student"]))
+            for _ in range(3):
+                self.assertEqual(
+                    tutor.coaching(plan="parent_summary", tenant="t1", student="s1")["text"],
+                    "Élève s1 — ok",
+                )
+            tutor.set_text_generator(lambda ctx: None)  # no text: the template
+            self.assertEqual(tutor.coaching(plan="parent_summary", tenant="t1",
+                                            student="s1")["source"], "template")
+            tutor.set_text_generator(None)
+            with self.assertRaises(TypeError):
+                tutor.set_text_generator("not callable")
+            with self.assertRaises(tutorcore.InvalidArgument):
+                tutor.coaching(plan="lunch", tenant="t1")
+            with self.assertRaises(tutorcore.NotFound):
+                tutor.acknowledge_plan("t1", 9999, "x7")
+
+
 if __name__ == "__main__":
     unittest.main()

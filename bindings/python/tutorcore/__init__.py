@@ -26,6 +26,7 @@ from . import bkt, irt
 from ._native import (
     ABI_VERSION,
     ENV_VAR,
+    TC_CLASSIFIER_VERSION as CLASSIFIER_VERSION,
     TC_DURABILITY_FULL as DURABILITY_FULL,
     TC_DURABILITY_NORMAL as DURABILITY_NORMAL,
     TC_EVENT_VERSION as EVENT_VERSION,
@@ -46,6 +47,7 @@ from .bkt import fit as bkt_fit
 from .bkt import predict as bkt_predict
 from .bkt import predict_multi as bkt_predict_multi
 from .bkt import update as bkt_update
+from .classifier import Classifier, ClassifierWarning
 from .domain import Domain, validate_domain
 from .errors import (
     AlreadyExists,
@@ -102,6 +104,8 @@ __all__ = [
     "Event",
     "Subscription",
     "Tutor",
+    "Classifier",
+    "ClassifierWarning",
     "STORE_SQLITE",
     "STORE_MEMORY",
     "STORE_POSTGRES",
@@ -109,6 +113,7 @@ __all__ = [
     "DURABILITY_FULL",
     "STORE_OPTIONS_VERSION",
     "EVENT_VERSION",
+    "CLASSIFIER_VERSION",
     # knowledge tracing and IRT
     "BktParams",
     "BktModel",

@@ -175,6 +175,41 @@ class BktParams(ctypes.Structure):
 
 EventCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
 ProgressCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
+TextCallback = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+    ctypes.POINTER(ctypes.c_void_p),
+    ctypes.POINTER(ctypes.c_size_t),
+    ctypes.c_void_p,
+)
+
+TC_CLASSIFIER_VERSION = 1
+
+# A host classifier's callbacks (tc_classify_callback and friends). The
+# userdata is an id into the binding's registry of Python classifiers
+# (tutorcore.classifier); the input is decoded with its length.
+ClassifyCallback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p
+)
+SupportsConceptCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p)
+DestroyCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class ClassifierStruct(ctypes.Structure):
+    """``tc_classifier``: a host classifier's callbacks, as the header lays
+    them out. Internal: :meth:`Tutor.register_classifier` fills one from a
+    Python object. NULL (the default) for an optional callback."""
+
+    _fields_ = [
+        ("version", ctypes.c_uint32),
+        ("userdata", ctypes.c_void_p),
+        ("predict", ClassifyCallback),
+        ("supports_concept", SupportsConceptCallback),
+        ("predict_batch", ClassifyCallback),
+        ("destroy", DestroyCallback),
+    ]
+
 
 # --------------------------------------------------------------------------
 # Prototypes
@@ -224,6 +259,31 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("tc_tutor_profile", _int, [_p, _str, _str, _pp]),
     ("tc_tutor_snapshot", _int, [_p, _str, _str, _pp]),
     ("tc_tutor_evaluate_policy", _int, [_p, _str, _str, _pp]),
+    ("tc_tutor_coaching", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_acknowledge_plan", _int, [_p, _str, ctypes.c_int64, _str, _str, _pp]),
+    ("tc_tutor_set_text_callback", _int, [_p, TextCallback, _p]),
+    ("tc_tutor_analytics", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_assign", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_diagnostic", _int, [_p, _str, _str, _pp]),
+    ("tc_tutor_apply_diagnostic", _int, [_p, _str, _size, _pp]),
+    ("tc_domain_problem", _int, [_p, _str, _pp]),
+    ("tc_domain_generate", _int, [_p, _str, _size, _pp]),
+    ("tc_classifier_reply_set", _int, [_p, _str, _size]),
+    ("tc_classifier_reply_error", _int, [_p, _str]),
+    ("tc_tutor_register_classifier", _int, [_p, _str, ctypes.POINTER(ClassifierStruct)]),
+    ("tc_tutor_unregister_classifier", _int, [_p, _str]),
+    ("tc_tutor_set_routing", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_classify", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_classify_batch", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_review_classification", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_export_labels", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_load_model", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_detect_bias", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_bias_summary", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_set_metacog", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_moderate", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_moderation_status", _int, [_p, _str, _str, ctypes.c_int64, _pp]),
+    ("tc_tutor_set_moderation", _int, [_p, _str, _size, _pp]),
     ("tc_irt_probability", _dbl, [_dbl, _dbl, _dbl]),
     ("tc_irt_information", _dbl, [_dbl, _dbl, _dbl]),
     ("tc_irt_theta_from_mastery", _dbl, [_dbl]),

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Mapping, Optional, Union
 
 from . import _native
 from ._handle import Handle
-from ._native import PathLike, check, encode_path, lib, take_json, take_string
+from ._native import (
+    PathLike,
+    check,
+    encode_json,
+    encode_path,
+    encode_str,
+    lib,
+    merge_request,
+    take_json,
+    take_string,
+)
 from .errors import Status
 
 __all__ = ["Domain", "validate_domain"]
@@ -72,6 +82,49 @@ class Domain(Handle):
         ``name``, ``subject``, ``version``, thresholds, ``counts`` and the
         ``concepts`` with their prerequisites and BKT priors."""
         return _native.call_json(lib().tc_domain_describe, self._ptr())
+
+    def problem(self, problem_id: str) -> Dict[str, Any]:
+        """A problem by id (``tc_domain_problem``): a bank problem, or a
+        template instance re-derived from its id
+        (``"<template_id>:<name>=<value>,..."``, as assignments name them).
+
+        Returns:
+            ``{"schema_version", "problem": {"problem_id", "concept",
+            "problem_text", "correct_answer", "irt_b", "irt_discrimination",
+            "diagnostic_for", "misconception_answers", "template_id"?,
+            "template_params"?, "generated"?}}``.
+        Raises:
+            NotFound: the id names neither.
+        """
+        return _native.call_json(
+            lib().tc_domain_problem,
+            self._ptr(),
+            encode_str(problem_id, "problem_id"),
+            out_first=False,
+        )
+
+    def generate(
+        self, request: Optional[Union[Mapping[str, Any], str, bytes]] = None, /, **fields: Any
+    ) -> Dict[str, Any]:
+        """Instances of a problem template (``tc_domain_generate``): instance
+        n under a seed is the same on every platform.
+
+        The request: ``template_id``, and optionally ``seed`` (42),
+        ``first`` (0), ``count`` (1, at most 1000), ``max_draws`` (100).
+
+        Returns:
+            ``{"schema_version", "template_id", "seed", "instances":
+            [{"instance", "problem": {...} | None}]}`` (``None``: every draw
+            was rejected).
+        Raises:
+            InvalidArgument: naming the request field, or a malformed
+                template formula.
+            NotFound: an unknown template.
+        """
+        data = encode_json(merge_request(request, fields, "generate request"), "generate request")
+        return _native.call_json(
+            lib().tc_domain_generate, self._ptr(), data, len(data), out_first=False
+        )
 
     @property
     def id(self) -> str:

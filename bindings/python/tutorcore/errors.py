@@ -142,8 +142,10 @@ class VersionError(TutorcoreError):
 
 
 class Cancelled(TutorcoreError):
-    """``TC_EUSER``: a host callback (e.g. a fit's progress callback) cancelled
-    the work."""
+    """``TC_EUSER``: a host callback cancelled the work or failed: a fit's
+    progress callback, or a host classifier that raised (the message holds
+    the classifier's name and its exception, which is chained as
+    ``__cause__`` when it was raised on the calling thread)."""
 
     status = Status.EUSER
 

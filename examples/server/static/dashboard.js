@@ -97,6 +97,23 @@ async function effectiveness() {
   }
 }
 
+let planId = null;
+async function plan() {
+  const data = await api('/api/coaching/pre-class');
+  planId = data.event_id;
+  document.getElementById('plan').textContent = data.text;
+  document.getElementById('plan-status').textContent = '';
+}
+
+document.getElementById('plan-ack').onclick = async () => {
+  const status = document.getElementById('plan-status');
+  try {
+    await api(`/api/coaching/plans/${planId}/acknowledge`, { teacher_id: 'dashboard' });
+    status.textContent = 'acknowledged';
+    status.className = 'done';
+  } catch (e) { status.textContent = e.message; status.className = 'error'; }
+};
+
 function alerts() {
   const list = document.getElementById('alerts');
   const source = new EventSource(`/api/alerts/stream?key=${encodeURIComponent(key)}`);
@@ -108,6 +125,9 @@ function alerts() {
       resolved: `resolved: ${a.label}`,
       outcome: `${a.label} persists (${a.state})`,
       escalation: `escalation: ${a.label} is ${a.state}`,
+      bias: `metacognition: ${a.label} bias; propose a reflective question`,
+      crisis: 'URGENT: crisis resources shown; contact the student now',
+      quarantine: `messages paused (${a.label})`,
     }[a.kind] || a.kind;
     list.prepend(el('li', { class: a.severity }, `${a.student}: ${text}`));
     while (list.children.length > 60) list.lastChild.remove();
@@ -125,6 +145,7 @@ async function refresh() {
 }
 
 approvals();
+plan();
 alerts();
 refresh();
 setInterval(refresh, 5000);

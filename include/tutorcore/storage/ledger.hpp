@@ -65,7 +65,12 @@ class Ledger {
   void checkpoint();
   int64_t last_id();
 
+  // Listeners are called after commit, in log order, without the ledger's
+  // lock, on the thread that is delivering (an appending thread; while one
+  // thread delivers, events other threads append are delivered by it).
   uint64_t subscribe(EventListener fn);
+  // Once this returns, the listener is never called again: a call in flight
+  // on another thread is waited for (a listener may unsubscribe itself).
   bool unsubscribe(uint64_t token);
 
  private:
@@ -79,7 +84,13 @@ class Ledger {
   ViewSet views_;
   int64_t since_checkpoint_ = 0;
 
-  std::vector<std::pair<uint64_t, EventListener>> listeners_;
+  struct Listener {
+    uint64_t token;
+    EventListener fn;
+    std::recursive_mutex call;  // held during a call; unsubscribe takes it
+    bool active = true;
+  };
+  std::vector<std::shared_ptr<Listener>> listeners_;
   uint64_t next_token_ = 1;
   std::deque<Event> pending_;  // committed, not yet delivered, in log order
   bool delivering_ = false;

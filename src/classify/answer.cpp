@@ -1,5 +1,5 @@
 // Answer equivalence (rules in answer.hpp).
-#include "tutorcore/pipeline/answer.hpp"
+#include "tutorcore/classify/answer.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -258,6 +258,10 @@ std::optional<double> evaluate_expression(std::string_view normalized, int point
 
 bool answers_equivalent(std::string_view student, std::string_view reference) {
   return equivalent_normalized(normalize_answer(student), normalize_answer(reference));
+}
+
+bool normalized_answers_equivalent(std::string_view student, std::string_view reference) {
+  return equivalent_normalized(student, reference);
 }
 
 }  // namespace v0

@@ -1,0 +1,13 @@
+// libFuzzer target: teacher actions (tc_tutor_act) through the C ABI on the fixture domain.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_common.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static fuzz::Tutor tutor;
+  char *out = nullptr;
+  tc_status st = tc_tutor_act(tutor.get(), reinterpret_cast<const char *>(data), size, &out);
+  fuzz::check_call(st, out);
+  return 0;
+}

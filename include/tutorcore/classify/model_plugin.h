@@ -1,0 +1,100 @@
+/*
+ * model_plugin.h: the C interface between libtutorcore and a model plugin.
+ *
+ * A model plugin is a shared library (libtutorcore_torch.so, the TorchScript
+ * backend in plugins/torch/) that the core opens with dlopen only when a
+ * model is loaded (tc_tutor_load_model, classify/model.hpp). It exports one
+ * C symbol, TC_TORCH_PLUGIN_ENTRY, returning a static table of function
+ * pointers; the core checks abi_version and talks to it through the table
+ * alone. Plain C with fixed-width types, so the plugin shares no C++ type
+ * with the core and libtorch stays inside the plugin.
+ *
+ * Not part of the public API (tutorcore.h is): both sides are built from one
+ * source tree. A change that breaks the table bumps TC_MODEL_PLUGIN_ABI and
+ * the entry point's name suffix.
+ *
+ * Every function that can fail returns a tc_status (TC_OK, TC_EINVAL,
+ * TC_ENOTFOUND, TC_EUNAVAILABLE, TC_ENOMEM, TC_EINTERNAL) and writes a
+ * message of at most err_len - 1 bytes (NUL-terminated) into err. No C++
+ * exception leaves the plugin.
+ */
+#ifndef TUTORCORE_CLASSIFY_MODEL_PLUGIN_H
+#define TUTORCORE_CLASSIFY_MODEL_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TC_MODEL_PLUGIN_ABI 1
+/** The symbol the TorchScript plugin exports (a tc_model_plugin_entry). */
+#define TC_TORCH_PLUGIN_ENTRY "tc_torch_plugin_v1"
+/** The plugin's file name, looked for beside libtutorcore and on the loader's path. */
+#define TC_TORCH_PLUGIN_FILE "libtutorcore_torch.so"
+/** The environment variable naming the plugin's path. */
+#define TC_TORCH_PLUGIN_ENV "TUTORCORE_TORCH_PLUGIN"
+/** The featurizer the plugin implements (docs/pipeline.md, "Trained models"). */
+#define TC_MODEL_FEATURIZER "tc_hash_v1"
+
+/** UTF-8 text, not NUL-terminated. */
+typedef struct tc_model_text {
+  const char *data;
+  size_t len;
+} tc_model_text;
+
+/** One answer to classify, with the context the featurizer reads. */
+typedef struct tc_model_input {
+  tc_model_text answer;         /**< the student's answer */
+  tc_model_text problem_text;   /**< the problem as shown (a template instance's filled text) */
+  tc_model_text correct_answer; /**< the problem's correct answer */
+  tc_model_text concept_id;     /**< the problem's concept */
+} tc_model_input;
+
+/** One prediction: the softmax's best and runner-up label indexes. */
+typedef struct tc_model_output {
+  int32_t label;           /**< index into the label map */
+  int32_t second;          /**< the runner-up's index (-1 when the model has one label) */
+  double confidence;       /**< softmax probability of `label` */
+  double second_confidence;
+} tc_model_output;
+
+#define TC_MODEL_OPEN_OPTIONS_VERSION 1
+typedef struct tc_model_open_options {
+  uint32_t version;      /**< TC_MODEL_OPEN_OPTIONS_VERSION */
+  const char *model;     /**< the TorchScript file (torch.jit.save) */
+  const char *device;    /**< "auto" (CUDA when torch reports a device), "cpu" or "cuda" */
+  uint32_t feature_dim;  /**< the featurizer's vector size, a power of two */
+  int32_t num_labels;    /**< the model's output columns (the label map's size) */
+  int32_t max_batch;     /**< answers per forward pass; larger batches are split */
+} tc_model_open_options;
+
+typedef struct tc_model_plugin {
+  uint32_t abi_version; /**< TC_MODEL_PLUGIN_ABI */
+  const char *name;     /**< "torchscript" */
+  const char *runtime;  /**< e.g. "libtorch 1.13.0" */
+  const char *featurizer; /**< TC_MODEL_FEATURIZER */
+
+  /** The feature vector of one input (dim floats, L2-normalised); no model needed. */
+  int (*featurize)(const tc_model_input *input, uint32_t dim, float *out, char *err,
+                   size_t err_len);
+  /** Loads a model; *out is released with close. TC_ENOTFOUND: no such file;
+   * TC_EINVAL: not a TorchScript model, or its output does not have num_labels
+   * columns for a [1, feature_dim] input; TC_EUNAVAILABLE: "cuda" without a device. */
+  int (*open)(void **out, const tc_model_open_options *options, char *err, size_t err_len);
+  void (*close)(void *model);
+  /** "cpu" or "cuda:N": where the model runs. Static for the model's life. */
+  const char *(*device)(const void *model);
+  /** Classifies n inputs into out[0..n). Safe for concurrent calls on one model. */
+  int (*predict)(void *model, const tc_model_input *inputs, size_t n, tc_model_output *out,
+                 char *err, size_t err_len);
+} tc_model_plugin;
+
+typedef const tc_model_plugin *(*tc_model_plugin_entry)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TUTORCORE_CLASSIFY_MODEL_PLUGIN_H */
