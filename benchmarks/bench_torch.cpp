@@ -84,8 +84,9 @@ void bench_device(const std::shared_ptr<const Domain> &d, const std::vector<Answ
   std::vector<PredictInput> inputs;
   for (const Answer &a : answers)
     inputs.push_back({a.problem, a.text, a.concept_});
-  fmt::print("\ndevice {} ({}, featurizer {} dim {}, {} labels)\n", model->device(),
-             model_plugin_runtime(model->plugin()), model->label_map().featurizer,
+  fmt::print("\ndevice {} ({}, {} intra-op threads, featurizer {} dim {}, {} labels)\n",
+             model->device(), model_plugin_runtime(model->plugin()),
+             model_plugin_threads(model->plugin()), model->label_map().featurizer,
              model->label_map().dim, model->label_map().labels.size());
 
   // Agreement with the rules where the rules label an answer.
@@ -97,16 +98,17 @@ void bench_device(const std::shared_ptr<const Domain> &d, const std::vector<Answ
     ++ruled;
     agree += r.label == all[i].label;
   }
-  fmt::print("  the model agrees with the rules on {} of the {} answers the rules label ({:.1f}%)\n",
-             agree, ruled, 100.0 * static_cast<double>(agree) / static_cast<double>(ruled));
+  fmt::print(
+      "  the model agrees with the rules on {} of the {} answers the rules label ({:.1f}%)\n",
+      agree, ruled, 100.0 * static_cast<double>(agree) / static_cast<double>(ruled));
 
   // Batch 1 latency.
   for (size_t i = 0; i < 200; ++i)  // warm-up
     model->predict(*answers[i % n].problem, answers[i % n].text, *answers[i % n].concept_);
   std::vector<double> ms;
   auto t0 = Clock::now();
-  for (size_t i = 0; ms.size() < 2000 ||
-                     std::chrono::duration<double>(Clock::now() - t0).count() < seconds;
+  for (size_t i = 0;
+       ms.size() < 2000 || std::chrono::duration<double>(Clock::now() - t0).count() < seconds;
        ++i) {
     const Answer &a = answers[i % n];
     auto s = Clock::now();
@@ -119,9 +121,10 @@ void bench_device(const std::shared_ptr<const Domain> &d, const std::vector<Answ
   for (double x : ms)
     mean += x;
   mean /= static_cast<double>(ms.size());
-  fmt::print("  {:<44} p50 {:.3f} ms  p99 {:.3f} ms  mean {:.3f} ms  ({} calls, {:.0f} answers/s)\n",
-             "batch 1 (predict)", percentile(ms, 0.5), percentile(ms, 0.99), mean, ms.size(),
-             static_cast<double>(ms.size()) / total);
+  fmt::print(
+      "  {:<44} p50 {:.3f} ms  p99 {:.3f} ms  mean {:.3f} ms  ({} calls, {:.0f} answers/s)\n",
+      "batch 1 (predict)", percentile(ms, 0.5), percentile(ms, 0.99), mean, ms.size(),
+      static_cast<double>(ms.size()) / total);
 
   // Batch 256 throughput and per-call latency.
   std::vector<std::vector<PredictInput>> batches;
@@ -238,7 +241,8 @@ int main(int argc, char **argv) {
   o.model = model_dir + "/model.pt";
   o.labels = model_dir + "/labels.json";
   // The plugin built with this benchmark unless --plugin or TUTORCORE_TORCH_PLUGIN names one.
-  o.plugin = plugin.empty() && !std::getenv("TUTORCORE_TORCH_PLUGIN") ? TC_TORCH_PLUGIN_PATH : plugin;
+  o.plugin =
+      plugin.empty() && !std::getenv("TUTORCORE_TORCH_PLUGIN") ? TC_TORCH_PLUGIN_PATH : plugin;
   try {
     o.device = "cpu";
     bench_device(d, answers, o, seconds, rules);

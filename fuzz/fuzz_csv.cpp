@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -11,14 +12,18 @@
 #include "tutorcore/common/error.hpp"
 #include "tutorcore/tracing/dataset.hpp"
 
+namespace {
+std::string path;  // the temporary CSV file, removed at exit
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static std::string path;
   if (path.empty()) {
     char tmpl[] = "/tmp/tc_fuzz_csv_XXXXXX";
     int fd = mkstemp(tmpl);
     if (fd < 0) std::abort();
     close(fd);
     path = tmpl;
+    std::atexit([] { std::remove(path.c_str()); });
   }
   if (size < 1) return 0;
   {

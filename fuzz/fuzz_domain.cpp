@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -15,6 +16,7 @@
 #include "tutorcore/knowledge/validate.hpp"
 
 namespace {
+std::string dir;  // the temporary domain directory, removed at exit
 const char *const kFiles[4] = {"knowledge_graph.json", "taxonomy.json", "interventions.json",
                                "problem_bank.json"};
 
@@ -32,12 +34,12 @@ void write_file(const std::string &path, const char *data, size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static std::string dir;
   static std::string originals[4];
   if (dir.empty()) {
     char tmpl[] = "/tmp/tc_fuzz_domain_XXXXXX";
     if (mkdtemp(tmpl) == nullptr) std::abort();
     dir = tmpl;
+    std::atexit([] { std::filesystem::remove_all(dir); });
     for (int i = 0; i < 4; ++i) {
       originals[i] = read_file(
           std::string(TUTORCORE_SOURCE_DIR "/tests/fixtures/domains/minimal/") + kFiles[i]);

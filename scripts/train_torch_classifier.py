@@ -4,6 +4,7 @@
     /usr/bin/python3 scripts/train_torch_classifier.py train --domain DIR --out DIR
         [--dim 4096] [--hidden 128] [--epochs 30] [--seed 1] [--instances 64]
         [--noisy 2] [--unknown 2] [--holdout-mod 5] [--threads N]
+        [--reviewed EXPORT.jsonl [--include-unreviewed]]
     /usr/bin/python3 scripts/train_torch_classifier.py featurize --in CASES.jsonl
         --out VECTORS.jsonl [--dim 4096]
 
@@ -24,8 +25,10 @@ template and its values), `--unknown` wrong answers that match none of
 those ("unknown"); for each template, up to `--instances` parameter draws
 rendered like tutorcore's template engine (integer formulas, exact
 division, no int64 overflow; a draw where a misconception's answer equals
-the right one is dropped); and `--noisy` label-preserving variants of each
-right or misconception answer ("5.0", "+5", "x = 5", spacing, case).
+the right one is dropped); `--noisy` label-preserving variants of each
+right or misconception answer ("5.0", "+5", "x = 5", spacing, case); and,
+with --reviewed, the answers teachers confirmed or corrected in a
+tc_tutor_export_labels export (the review loop's data set).
 Template instances whose id ("<template>:<name>=<value>,...") hashes to 0
 modulo --holdout-mod (64-bit FNV-1a) are held out for evaluation; the torch
 tests classify the same instances through tutorcore.
@@ -391,6 +394,44 @@ def unknown_answers(correct, known, rng, k):
     return out
 
 
+def reviewed_examples(path, bank, templates, misconceptions, include_unreviewed):
+    """The answers of a tc_tutor_export_labels export (JSON lines) as training
+    rows: corrected and confirmed ones, and unreviewed ones when asked."""
+    problems = {p["problem_id"]: p for p in bank["problems"]}
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if r.get("source") == "unreviewed" and not include_unreviewed:
+                continue
+            label = r.get("label", "")
+            if label not in ("correct", "unknown") and label not in misconceptions:
+                continue
+            pid = r.get("problem_id", "")
+            p = problems.get(pid)
+            if p is not None:
+                text, correct, concept = p["problem_text"], p["correct_answer"], p["concept"]
+            else:
+                tid, _, assigns = pid.partition(":")
+                t = templates.get(tid)
+                if t is None or not assigns:
+                    continue
+                try:
+                    values = {k: int(v) for k, v in (a.split("=", 1) for a in assigns.split(","))}
+                except ValueError:
+                    continue
+                text, correct, concept = fill(t["text"], values), fill(t["answer"], values), \
+                    t["concept"]
+                if text is None or correct is None:
+                    continue
+            rows.append({"answer": r.get("answer", ""), "problem_text": r.get("problem", text),
+                         "correct_answer": correct, "concept_id": concept, "label": label,
+                         "source": "reviewed:" + r.get("source", "")})
+    return rows
+
+
 def build_examples(domain_dir, args, rng):
     kg = load_json(os.path.join(domain_dir, "knowledge_graph.json"))
     tax = load_json(os.path.join(domain_dir, "taxonomy.json"))
@@ -440,6 +481,10 @@ def build_examples(domain_dir, args, rng):
                         heldout.append(r)
             else:
                 add_problem(train, text, answer, t["concept"], wrong, "template", args.noisy)
+
+    for path in args.reviewed:
+        train.extend(reviewed_examples(path, bank, templates, set(misconceptions),
+                                       args.include_unreviewed))
 
     used = {r["label"] for r in train}
     labels = ["correct", "unknown"] + [m for m in misconceptions if m in used]
@@ -570,7 +615,8 @@ def cmd_train(args):
     held = "n/a" if held_acc is None else f"{held_acc:.3f}"
     print(f"trained {domain}: {len(labels)} labels, {n} examples, train accuracy {train_acc:.3f}, "
           f"held-out accuracy {held} on {len(heldout)} examples, {seconds:.1f} s "
-          f"(torch {torch.__version__}) -> {args.out}")
+          f"({t_features:.1f} s featurizing; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads) -> {args.out}")
 
 
 def cmd_featurize(args):
@@ -603,6 +649,11 @@ def main():
     t.add_argument("--noisy", type=int, default=2, help="noisy variants per right/wrong answer")
     t.add_argument("--unknown", type=int, default=2, help="unknown wrong answers per problem")
     t.add_argument("--holdout-mod", type=int, default=5)
+    t.add_argument("--reviewed", action="append", default=[], metavar="FILE",
+                   help="a tc_tutor_export_labels export (JSON lines) whose teacher-reviewed "
+                        "answers are added to the training set (repeatable)")
+    t.add_argument("--include-unreviewed", action="store_true",
+                   help="with --reviewed, also the answers no teacher reviewed")
     t.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     t.add_argument("--verbose", action="store_true")
     f = sub.add_parser("featurize", help="tc_hash_v1 vectors of JSON-lines inputs")

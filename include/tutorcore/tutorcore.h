@@ -1040,8 +1040,8 @@ TC_API tc_status tc_tutor_export_labels(tc_tutor *tutor, const char *request_jso
  * torch reports a device, else the CPU) | "cpu" | "cuda", "max_batch"?: 256
  * (answers per forward pass)}.
  * @param[out] out_json may be NULL; {"schema_version":1,"model":{"name",
- * "model","labels","plugin","runtime","device","max_batch","featurizer":
- * {"name","dim"},"label_map":[...],"concepts":[...]}}.
+ * "model","labels","plugin","runtime","device","threads","max_batch",
+ * "featurizer":{"name","dim"},"label_map":[...],"concepts":[...]}}.
  * @return TC_OK; TC_EUNAVAILABLE when the plugin cannot be loaded
  * (tc_last_error() names the file, each place tried, the "plugin" field and
  * TUTORCORE_TORCH_PLUGIN) or for "device":"cuda" without a CUDA device;

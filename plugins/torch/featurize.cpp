@@ -96,7 +96,8 @@ std::optional<double> read_number(std::string_view s, size_t *i) {
 
 std::optional<double> value_of(const std::string &compacted) {
   std::string_view t = compacted;
-  if (t.size() >= 2 && is_lower(static_cast<unsigned char>(t[0])) && t[1] == '=') t.remove_prefix(2);
+  if (t.size() >= 2 && is_lower(static_cast<unsigned char>(t[0])) && t[1] == '=')
+    t.remove_prefix(2);
   size_t i = 0;
   bool negative = false;
   if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
@@ -222,8 +223,7 @@ void featurize(const FeatureInput &in, uint32_t dim, float *out) {
   for (size_t i = 0; i < problem.size();) {
     auto word_byte = [](unsigned char c) { return is_lower(c) || is_digit(c) || c >= 0x80; };
     if (!word_byte(static_cast<unsigned char>(problem[i]))) {
-      if (in_set("+-*/^=()<>%", problem[i]))
-        sink.add("o:", std::string_view(problem).substr(i, 1));
+      if (in_set("+-*/^=()<>%", problem[i])) sink.add("o:", std::string_view(problem).substr(i, 1));
       ++i;
       continue;
     }

@@ -10,18 +10,19 @@
 // runner-up labels. Inference runs under c10::InferenceMode on CUDA when
 // torch reports a device (device "auto") and on the CPU otherwise; inputs
 // are featurized on the CPU and copied over in one tensor per batch.
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <exception>
 #include <new>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "featurize.hpp"
@@ -103,8 +104,7 @@ int plugin_open(void **out, const tc_model_open_options *o, char *err, size_t er
                 o->version, TC_MODEL_OPEN_OPTIONS_VERSION);
   }
   if (!power_of_two(o->feature_dim)) {
-    return fail(TC_EINVAL, err, err_len, "featurizer.dim %u is not a power of two",
-                o->feature_dim);
+    return fail(TC_EINVAL, err, err_len, "featurizer.dim %u is not a power of two", o->feature_dim);
   }
   if (o->num_labels < 1 || o->max_batch < 1) {
     return fail(TC_EINVAL, err, err_len, "open: %d labels, max_batch %d (both must be >= 1)",
@@ -216,13 +216,18 @@ int plugin_predict(void *model, const tc_model_input *inputs, size_t n, tc_model
   }
 }
 
+int32_t plugin_threads() {
+  return static_cast<int32_t>(at::get_num_threads());
+}
+
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const tc_model_plugin *tc_torch_plugin_v1(void) {
   static const tc_model_plugin plugin = {
-      TC_MODEL_PLUGIN_ABI, "torchscript",  "libtorch " TORCH_VERSION,
+      TC_MODEL_PLUGIN_ABI, "torchscript",    "libtorch " TORCH_VERSION,
       TC_MODEL_FEATURIZER, plugin_featurize, plugin_open,
       plugin_close,        plugin_device,    plugin_predict,
+      plugin_threads,
   };
   return &plugin;
 }

@@ -81,12 +81,14 @@ std::shared_ptr<const ModelPlugin> try_open(const std::string &path, std::string
   auto entry = reinterpret_cast<tc_model_plugin_entry>(sym);
   const tc_model_plugin *api = entry();
   if (!api || api->abi_version != TC_MODEL_PLUGIN_ABI) {
-    *why = fmt::format("is a model plugin of ABI {}, this library reads ABI {}: use the plugin "
-                       "built with this tutorcore",
-                       api ? static_cast<int>(api->abi_version) : -1, TC_MODEL_PLUGIN_ABI);
+    *why = fmt::format(
+        "is a model plugin of ABI {}, this library reads ABI {}: use the plugin "
+        "built with this tutorcore",
+        api ? static_cast<int>(api->abi_version) : -1, TC_MODEL_PLUGIN_ABI);
     return nullptr;
   }
-  if (!api->featurize || !api->open || !api->close || !api->device || !api->predict) {
+  if (!api->featurize || !api->open || !api->close || !api->device || !api->predict ||
+      !api->threads) {
     *why = "has an incomplete function table";
     return nullptr;
   }
@@ -153,6 +155,10 @@ std::string model_plugin_runtime(const ModelPlugin &p) {
   return p.api->runtime ? p.api->runtime : "";
 }
 
+int32_t model_plugin_threads(const ModelPlugin &p) {
+  return p.api->threads();
+}
+
 std::vector<float> model_features(const ModelPlugin &p, std::string_view answer,
                                   std::string_view problem_text, std::string_view correct_answer,
                                   std::string_view concept_id, uint32_t dim) {
@@ -190,9 +196,10 @@ LabelMap read_label_map(const std::string &path, const Domain &d) {
   simdjson::dom::object o;
   if (parse_json_or_throw(parser, json, where).get_object().get(o))
     throw Error(Errc::invalid, where + ": must be a JSON object");
-  reject_unknown_fields(o, {"schema_version", "kind", "domain", "labels", "concepts", "featurizer",
-                            "model", "training"},
-                        where);
+  reject_unknown_fields(
+      o,
+      {"schema_version", "kind", "domain", "labels", "concepts", "featurizer", "model", "training"},
+      where);
   int64_t version = 0;
   if (!read_int(o, "schema_version", 1, 1000000, where, &version))
     throw Error(Errc::invalid, where + ".schema_version: required field is missing");
@@ -212,16 +219,18 @@ LabelMap read_label_map(const std::string &path, const Domain &d) {
     if (v.get_string().get(label))
       throw Error(Errc::invalid, fmt::format("{}: must be a string", at));
     if (label != kLabelCorrect && label != kLabelUnknown && !d.find_misconception(label)) {
-      throw Error(Errc::invalid,
-                  fmt::format("{}: '{}' is not \"correct\", \"unknown\" or a misconception of "
-                              "domain {}{}",
-                              at, label, d.id,
-                              m.domain.empty() || m.domain == d.id
-                                  ? std::string()
-                                  : fmt::format(" (the model was trained on domain {})", m.domain)));
+      throw Error(
+          Errc::invalid,
+          fmt::format("{}: '{}' is not \"correct\", \"unknown\" or a misconception of "
+                      "domain {}{}",
+                      at, label, d.id,
+                      m.domain.empty() || m.domain == d.id
+                          ? std::string()
+                          : fmt::format(" (the model was trained on domain {})", m.domain)));
     }
     for (const std::string &seen : m.labels) {
-      if (seen == label) throw Error(Errc::invalid, fmt::format("{}: '{}' is listed twice", at, label));
+      if (seen == label)
+        throw Error(Errc::invalid, fmt::format("{}: '{}' is listed twice", at, label));
     }
     m.labels.emplace_back(label);
   }
@@ -281,7 +290,8 @@ ModelClassifier::ModelClassifier(const Domain &domain, const ModelOptions &optio
   concepts_.insert(labels_.concepts.begin(), labels_.concepts.end());
   {
     std::ifstream probe(options_.model, std::ios::binary);
-    if (!probe) throw Error(Errc::not_found, fmt::format("model file '{}': not found", options_.model));
+    if (!probe)
+      throw Error(Errc::not_found, fmt::format("model file '{}': not found", options_.model));
   }
   tc_model_open_options o{TC_MODEL_OPEN_OPTIONS_VERSION,
                           options_.model.c_str(),
@@ -358,6 +368,7 @@ std::string ModelClassifier::describe_json() const {
   w.begin_object().field("name", name_).field("model", options_.model);
   w.field("labels", options_.labels).field("plugin", plugin_->path);
   w.field("runtime", model_plugin_runtime(*plugin_)).field("device", device_);
+  w.field("threads", static_cast<int64_t>(model_plugin_threads(*plugin_)));
   w.field("max_batch", static_cast<int64_t>(options_.max_batch));
   w.key("featurizer").begin_object().field("name", labels_.featurizer);
   w.field("dim", static_cast<int64_t>(labels_.dim)).end_object();

@@ -10,27 +10,32 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-simdjson::error_code walk_value(od::value v);
+// Deeper documents stop the walk (the DOM parser refuses them too): the walk
+// recurses, and a request of 100,000 '[' must not overflow the stack.
+constexpr size_t kMaxWalkDepth = simdjson::DEFAULT_MAX_DEPTH;
 
-simdjson::error_code walk_object(od::object o) {
+simdjson::error_code walk_value(od::value v, size_t depth);
+
+simdjson::error_code walk_object(od::object o, size_t depth) {
   for (auto field : o) {
     std::string_view k;
     if (auto e = field.unescaped_key().get(k)) return e;
     od::value v;
     if (auto e = field.value().get(v)) return e;
-    if (auto e = walk_value(v)) return e;
+    if (auto e = walk_value(v, depth)) return e;
   }
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code walk_value(od::value v) {
+simdjson::error_code walk_value(od::value v, size_t depth) {
+  if (++depth > kMaxWalkDepth) return simdjson::DEPTH_ERROR;
   od::json_type t;
   if (auto e = v.type().get(t)) return e;
   switch (t) {
     case od::json_type::object: {
       od::object o;
       if (auto e = v.get_object().get(o)) return e;
-      return walk_object(o);
+      return walk_object(o, depth);
     }
     case od::json_type::array: {
       od::array a;
@@ -38,7 +43,7 @@ simdjson::error_code walk_value(od::value v) {
       for (auto item : a) {
         od::value x;
         if (auto e = item.get(x)) return e;
-        if (auto e = walk_value(x)) return e;
+        if (auto e = walk_value(x, depth)) return e;
       }
       return simdjson::SUCCESS;
     }
@@ -107,7 +112,7 @@ TextPos locate_json_error(std::string_view text) {
   if (err) return TextPos{};
   od::value root;
   err = doc.get_value().get(root);
-  if (!err) err = walk_value(root);
+  if (!err) err = walk_value(root, 0);
   const char *loc = nullptr;
   if (doc.current_location().get(loc)) {
     // Past the end: the error is at the end of the text.

@@ -458,7 +458,7 @@ TEST_CASE("bad input: stored payloads (read_view_input)") {
       {"not an object", "payload:mastery.updated", R"tc([])tc",
        -1000 - static_cast<int>(tutorcore::Errc::storage),
        R"tc(event 1 (mastery.updated): payload is not a JSON object; the log holds)tc"},
-      {"NaN / huge (p_known 1e999)", "payload:mastery.updated",
+      {"huge value (new_level 1e999)", "payload:mastery.updated",
        R"tc({"concept_id":"c","old_level":0.5,"new_level":1e999})tc",
        -1000 - static_cast<int>(tutorcore::Errc::storage),
        R"tc(event 1 (mastery.updated): payload has no number 'new_level'; the log )tc"},

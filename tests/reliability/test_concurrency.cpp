@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include <atomic>
 #include <map>
 #include <thread>
@@ -191,6 +193,7 @@ TEST_CASE("concurrency: forked processes appending to one SQLite store lose noth
   const int procs = 4, batches = 150;
   { Ledger init(open_sqlite_store({path})); }  // create the schema before the race
   std::vector<pid_t> kids;
+  std::fflush(nullptr);  // the children must not inherit unflushed output
   for (int p = 0; p < procs; ++p) {
     pid_t pid = fork();
     REQUIRE(pid >= 0);

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include <chrono>
 #include <thread>
 
@@ -76,6 +78,7 @@ TEST_CASE("kill: 100 SIGKILLs of a writer lose no committed event and the store 
     CAPTURE(round);
     int fds[2];
     REQUIRE(pipe(fds) == 0);
+    std::fflush(nullptr);  // the child must not inherit unflushed output
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

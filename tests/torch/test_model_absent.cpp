@@ -89,8 +89,8 @@ TEST_CASE("model.absent: submit and classify still work through the rules") {
   o.model = "model.pt";
   o.labels = "labels.json";
   o.plugin = kMissing;
-  CHECK_THROWS_AS(tutor.register_classifier(std::make_shared<const ModelClassifier>(tutor.domain(), o)),
-                  Error);
+  CHECK_THROWS_AS(
+      tutor.register_classifier(std::make_shared<const ModelClassifier>(tutor.domain(), o)), Error);
   CHECK(tutor.classifier_names() == std::vector<std::string>{"catalog", "rules"});
 
   Prediction p = tutor.classify({"unit_alpha_p1", "2"});
@@ -119,8 +119,8 @@ TEST_CASE("model.absent: tc_tutor_load_model is TC_EUNAVAILABLE and the tutor go
   REQUIRE(tc_store_open(&st, &so) == TC_OK);
   REQUIRE(tc_tutor_open(&t, st, d, nullptr, 0) == TC_OK);
 
-  std::string req = std::string("{\"model\":\"m.pt\",\"labels\":\"l.json\",\"plugin\":\"") +
-                    kMissing + "\"}";
+  std::string req =
+      std::string("{\"model\":\"m.pt\",\"labels\":\"l.json\",\"plugin\":\"") + kMissing + "\"}";
   char *out = nullptr;
   CHECK(tc_tutor_load_model(t, req.data(), req.size(), &out) == TC_EUNAVAILABLE);
   CHECK(out == nullptr);
@@ -155,42 +155,48 @@ TEST_CASE("model.absent: the label map is checked against the domain") {
     return read_label_map(write_temp(name, json), *d);
   };
   const std::string f = ",\"featurizer\":{\"name\":\"tc_hash_v1\",\"dim\":4096}";
-  LabelMap m = map("ok.json", "{\"schema_version\":1,\"labels\":[\"correct\",\"unknown\","
-                              "\"mis_alpha_one\"],\"concepts\":[\"unit_alpha\"]" + f + "}");
+  LabelMap m = map("ok.json",
+                   "{\"schema_version\":1,\"labels\":[\"correct\",\"unknown\","
+                   "\"mis_alpha_one\"],\"concepts\":[\"unit_alpha\"]" +
+                       f + "}");
   CHECK(m.labels.size() == 3);
   CHECK(m.dim == 4096);
   CHECK(m.concepts == std::vector<std::string>{"unit_alpha"});
 
   Error e = error_of([&] {
-    map("foreign.json", "{\"schema_version\":1,\"domain\":\"other\",\"labels\":[\"correct\","
-                        "\"mis_other\"]" + f + "}");
+    map("foreign.json",
+        "{\"schema_version\":1,\"domain\":\"other\",\"labels\":[\"correct\","
+        "\"mis_other\"]" +
+            f + "}");
   });
   CHECK(e.code() == Errc::invalid);
-  CHECK(contains(e.what(), "labels[1]: 'mis_other' is not \"correct\", \"unknown\" or a "
-                           "misconception of domain fixture_minimal (the model was trained on "
-                           "domain other)"));
+  CHECK(contains(e.what(),
+                 "labels[1]: 'mis_other' is not \"correct\", \"unknown\" or a "
+                 "misconception of domain fixture_minimal (the model was trained on "
+                 "domain other)"));
   e = error_of([&] {
     map("twice.json", "{\"schema_version\":1,\"labels\":[\"correct\",\"correct\"]" + f + "}");
   });
   CHECK(contains(e.what(), "labels[1]: 'correct' is listed twice"));
   e = error_of([&] {
-    map("dim.json", "{\"schema_version\":1,\"labels\":[\"correct\"],\"featurizer\":{\"name\":"
-                    "\"tc_hash_v1\",\"dim\":1000}}");
+    map("dim.json",
+        "{\"schema_version\":1,\"labels\":[\"correct\"],\"featurizer\":{\"name\":"
+        "\"tc_hash_v1\",\"dim\":1000}}");
   });
   CHECK(contains(e.what(), "featurizer.dim: 1000 is not a power of two"));
   e = error_of([&] {
-    map("feat.json", "{\"schema_version\":1,\"labels\":[\"correct\"],\"featurizer\":{\"name\":"
-                     "\"bag_of_words\",\"dim\":1024}}");
+    map("feat.json",
+        "{\"schema_version\":1,\"labels\":[\"correct\"],\"featurizer\":{\"name\":"
+        "\"bag_of_words\",\"dim\":1024}}");
   });
   CHECK(contains(e.what(), "featurizer.name: 'bag_of_words'"));
   e = error_of([&] {
-    map("concept.json", "{\"schema_version\":1,\"labels\":[\"correct\"],\"concepts\":[\"nope\"]" +
-                            f + "}");
+    map("concept.json",
+        "{\"schema_version\":1,\"labels\":[\"correct\"],\"concepts\":[\"nope\"]" + f + "}");
   });
   CHECK(contains(e.what(), "concepts[0]: 'nope' is not a concept"));
-  e = error_of([&] {
-    map("newer.json", "{\"schema_version\":2,\"labels\":[\"correct\"]" + f + "}");
-  });
+  e = error_of(
+      [&] { map("newer.json", "{\"schema_version\":2,\"labels\":[\"correct\"]" + f + "}"); });
   CHECK(e.code() == Errc::version);
   e = error_of([&] { read_label_map("/nonexistent/labels.json", *d); });
   CHECK(e.code() == Errc::not_found);
@@ -204,7 +210,8 @@ TEST_CASE("model.absent: the load request names its bad field") {
   CHECK(o.device == "cpu");
   CHECK(o.max_batch == 32);
   CHECK(o.name == "model2");
-  Error e = error_of([] { model_options_from_json("{\"model\":\"a.pt\",\"labels\":\"b\",\"max_batch\":0}"); });
+  Error e = error_of(
+      [] { model_options_from_json("{\"model\":\"a.pt\",\"labels\":\"b\",\"max_batch\":0}"); });
   CHECK(contains(e.what(), "max_batch"));
   e = error_of([] { model_options_from_json("{\"model\":1,\"labels\":\"b\"}"); });
   CHECK(contains(e.what(), "load_model request.model"));

@@ -186,8 +186,8 @@ TEST_CASE("torch: held-out template instances are classified above the bar") {
   for (size_t i = 0; i < xs.size(); ++i) {
     right += ps[i].label == xs[i].label;
     if (ps[i].label != xs[i].label) {
-      MESSAGE("missed: ", xs[i].problem.id, " '", xs[i].answer, "' is ", xs[i].label, ", model says ",
-              ps[i].label, " (", ps[i].reason, ")");
+      MESSAGE("missed: ", xs[i].problem.id, " '", xs[i].answer, "' is ", xs[i].label,
+              ", model says ", ps[i].label, " (", ps[i].reason, ")");
     }
     CHECK(ps[i].backend == "model");
     CHECK(ps[i].confidence > 0.0);
@@ -291,8 +291,8 @@ TEST_CASE("torch: tc_tutor_load_model finds the plugin beside libtutorcore") {
   REQUIRE(tc_tutor_open(&t, st, d, nullptr, 0) == TC_OK);
 
   unsetenv("TUTORCORE_TORCH_PLUGIN");
-  std::string req = fmt::format(R"({{"model":"{}/model.pt","labels":"{}/labels.json"}})",
-                                kModelDir, kModelDir);
+  std::string req =
+      fmt::format(R"({{"model":"{}/model.pt","labels":"{}/labels.json"}})", kModelDir, kModelDir);
   char *out = nullptr;
   REQUIRE_MESSAGE(tc_tutor_load_model(t, req.data(), req.size(), &out) == TC_OK, tc_last_error());
   std::string described = out;

@@ -42,12 +42,12 @@ namespace tutorcore {
 inline namespace v0 {
 
 struct ModelOptions {
-  std::string model;             // the TorchScript file (torch.jit.save)
-  std::string labels;            // the label map (JSON, above)
-  std::string name = "model";    // the name it is registered under
-  std::string plugin;            // the plugin's path; empty: see the rules above
-  std::string device = "auto";   // "auto" (CUDA when torch reports a device), "cpu", "cuda"
-  int32_t max_batch = 256;       // answers per forward pass, 1 to 65536
+  std::string model;            // the TorchScript file (torch.jit.save)
+  std::string labels;           // the label map (JSON, above)
+  std::string name = "model";   // the name it is registered under
+  std::string plugin;           // the plugin's path; empty: see the rules above
+  std::string device = "auto";  // "auto" (CUDA when torch reports a device), "cpu", "cuda"
+  int32_t max_batch = 256;      // answers per forward pass, 1 to 65536
 };
 
 // tc_tutor_load_model's request: {"model","labels","name"?,"plugin"?,
@@ -70,9 +70,11 @@ struct ModelPlugin;
 
 // Opens the plugin (rules above); Error(unavailable) when it cannot be loaded.
 std::shared_ptr<const ModelPlugin> open_model_plugin(const std::string &path = "");
-// The file the plugin was loaded from and its runtime ("libtorch 1.13.0").
+// The file the plugin was loaded from, its runtime ("libtorch 1.13.0") and
+// the runtime's intra-op threads for CPU inference.
 std::string model_plugin_path(const ModelPlugin &p);
 std::string model_plugin_runtime(const ModelPlugin &p);
+int32_t model_plugin_threads(const ModelPlugin &p);
 
 // The plugin's tc_hash_v1 vector of one answer (tests and tools; the
 // training script computes the same in Python). dim: a power of two.
@@ -100,8 +102,8 @@ class ModelClassifier : public ClassifierPlugin {
   const LabelMap &label_map() const { return labels_; }
   const std::string &device() const { return device_; }  // "cpu" or "cuda:0"
   const ModelPlugin &plugin() const { return *plugin_; }
-  // {"name","model","labels","plugin","runtime","device","featurizer":{"name","dim"},
-  //  "label_map":[...],"concepts":[...]}
+  // {"name","model","labels","plugin","runtime","device","threads","max_batch",
+  //  "featurizer":{"name","dim"},"label_map":[...],"concepts":[...]}
   std::string describe_json() const;
 
  private:

@@ -54,26 +54,26 @@ typedef struct tc_model_input {
 
 /** One prediction: the softmax's best and runner-up label indexes. */
 typedef struct tc_model_output {
-  int32_t label;           /**< index into the label map */
-  int32_t second;          /**< the runner-up's index (-1 when the model has one label) */
-  double confidence;       /**< softmax probability of `label` */
+  int32_t label;     /**< index into the label map */
+  int32_t second;    /**< the runner-up's index (-1 when the model has one label) */
+  double confidence; /**< softmax probability of `label` */
   double second_confidence;
 } tc_model_output;
 
 #define TC_MODEL_OPEN_OPTIONS_VERSION 1
 typedef struct tc_model_open_options {
-  uint32_t version;      /**< TC_MODEL_OPEN_OPTIONS_VERSION */
-  const char *model;     /**< the TorchScript file (torch.jit.save) */
-  const char *device;    /**< "auto" (CUDA when torch reports a device), "cpu" or "cuda" */
-  uint32_t feature_dim;  /**< the featurizer's vector size, a power of two */
-  int32_t num_labels;    /**< the model's output columns (the label map's size) */
-  int32_t max_batch;     /**< answers per forward pass; larger batches are split */
+  uint32_t version;     /**< TC_MODEL_OPEN_OPTIONS_VERSION */
+  const char *model;    /**< the TorchScript file (torch.jit.save) */
+  const char *device;   /**< "auto" (CUDA when torch reports a device), "cpu" or "cuda" */
+  uint32_t feature_dim; /**< the featurizer's vector size, a power of two */
+  int32_t num_labels;   /**< the model's output columns (the label map's size) */
+  int32_t max_batch;    /**< answers per forward pass; larger batches are split */
 } tc_model_open_options;
 
 typedef struct tc_model_plugin {
-  uint32_t abi_version; /**< TC_MODEL_PLUGIN_ABI */
-  const char *name;     /**< "torchscript" */
-  const char *runtime;  /**< e.g. "libtorch 1.13.0" */
+  uint32_t abi_version;   /**< TC_MODEL_PLUGIN_ABI */
+  const char *name;       /**< "torchscript" */
+  const char *runtime;    /**< e.g. "libtorch 1.13.0" */
   const char *featurizer; /**< TC_MODEL_FEATURIZER */
 
   /** The feature vector of one input (dim floats, L2-normalised); no model needed. */
@@ -89,6 +89,8 @@ typedef struct tc_model_plugin {
   /** Classifies n inputs into out[0..n). Safe for concurrent calls on one model. */
   int (*predict)(void *model, const tc_model_input *inputs, size_t n, tc_model_output *out,
                  char *err, size_t err_len);
+  /** The runtime's intra-op threads for CPU inference (process-wide). */
+  int32_t (*threads)(void);
 } tc_model_plugin;
 
 typedef const tc_model_plugin *(*tc_model_plugin_entry)(void);
