@@ -8,10 +8,11 @@ lib="$1"
 core="$2"
 needed=$(readelf -d "$lib" | awk '/NEEDED/ {gsub(/[][]/, "", $5); print $5}' | tr '\n' ' ')
 bad=""
-if echo "$needed" | grep -q -i -E 'torch|c10|caffe2'; then
+# Library names only: ldd's load addresses are hex and may contain "c10".
+if echo "$needed" | tr ' ' '\n' | grep -q -E '^lib(torch|c10|caffe2)'; then
   bad="$bad NEEDED: $needed;"
 fi
-deps=$(ldd "$lib" | grep -i -E 'torch|c10|caffe2' || true)
+deps=$(ldd "$lib" | awk '{print $1}' | grep -E '(^|/)lib(torch|c10|caffe2)' || true)
 if [ -n "$deps" ]; then
   bad="$bad ldd: $deps;"
 fi
