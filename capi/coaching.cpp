@@ -10,18 +10,14 @@ extern "C" {
 
 tc_status tc_tutor_coaching(tc_tutor *tutor, const char *request_json, size_t len,
                             char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    std::string kind;
-    CoachingRequest r = coaching_request_from_json(std::string_view(request_json, len), &kind);
-    std::string out = kind == "pre_class" ? tutor->tutor->preclass_plan(r)
-                      : kind == "debrief" ? tutor->tutor->debrief(r)
-                                          : tutor->tutor->parent_summary(r);
-    *out_json = capi::dup_string(out);
-  });
+  return capi::tutor_request(tutor, request_json, len, out_json,
+                             [](tc_tutor &t, std::string_view req) {
+                               std::string kind;
+                               CoachingRequest r = coaching_request_from_json(req, &kind);
+                               return kind == "pre_class" ? t.tutor->preclass_plan(r)
+                                      : kind == "debrief" ? t.tutor->debrief(r)
+                                                          : t.tutor->parent_summary(r);
+                             });
 }
 
 tc_status tc_tutor_acknowledge_plan(tc_tutor *tutor, const char *tenant, int64_t plan_event_id,

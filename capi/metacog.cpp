@@ -11,26 +11,18 @@ extern "C" {
 
 tc_status tc_tutor_detect_bias(tc_tutor *tutor, const char *request_json, size_t len,
                                char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    BiasRequest r = bias_request_from_json(std::string_view(request_json, len));
-    *out_json = capi::dup_string(tutor->tutor->detect_bias(r));
-  });
+  return capi::tutor_request(tutor, request_json, len, out_json,
+                             [](tc_tutor &t, std::string_view req) {
+                               return t.tutor->detect_bias(bias_request_from_json(req));
+                             });
 }
 
 tc_status tc_tutor_bias_summary(tc_tutor *tutor, const char *request_json, size_t len,
                                 char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    BiasSummaryRequest r = bias_summary_request_from_json(std::string_view(request_json, len));
-    *out_json = capi::dup_string(tutor->tutor->bias_summary(r));
-  });
+  return capi::tutor_request(tutor, request_json, len, out_json,
+                             [](tc_tutor &t, std::string_view req) {
+                               return t.tutor->bias_summary(bias_summary_request_from_json(req));
+                             });
 }
 
 tc_status tc_tutor_set_metacog(tc_tutor *tutor, const char *config_json, size_t len,

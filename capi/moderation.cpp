@@ -12,14 +12,10 @@ extern "C" {
 
 tc_status tc_tutor_moderate(tc_tutor *tutor, const char *request_json, size_t len,
                             char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    ModerationRequest r = moderation_request_from_json(std::string_view(request_json, len));
-    *out_json = capi::dup_string(tutor->tutor->moderate(r));
-  });
+  return capi::tutor_request(tutor, request_json, len, out_json,
+                             [](tc_tutor &t, std::string_view req) {
+                               return t.tutor->moderate(moderation_request_from_json(req));
+                             });
 }
 
 tc_status tc_tutor_moderation_status(tc_tutor *tutor, const char *tenant, const char *student,

@@ -14,16 +14,10 @@ using namespace tutorcore;
 extern "C" {
 
 tc_status tc_tutor_assign(tc_tutor *tutor, const char *request_json, size_t len, char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    Tutor &t = *tutor->tutor;
-    AssignRequest r =
-        assign_request_from_json(std::string_view(request_json, len), t.config().sequencing);
-    *out_json = capi::dup_string(t.assign(r));
-  });
+  return capi::tutor_request(
+      tutor, request_json, len, out_json, [](tc_tutor &t, std::string_view req) {
+        return t.tutor->assign(assign_request_from_json(req, t.tutor->config().sequencing));
+      });
 }
 
 tc_status tc_tutor_diagnostic(tc_tutor *tutor, const char *tenant, const char *student,
@@ -40,14 +34,10 @@ tc_status tc_tutor_diagnostic(tc_tutor *tutor, const char *tenant, const char *s
 
 tc_status tc_tutor_apply_diagnostic(tc_tutor *tutor, const char *request_json, size_t len,
                                     char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    DiagnosticRequest r = diagnostic_request_from_json(std::string_view(request_json, len));
-    *out_json = capi::dup_string(tutor->tutor->apply_diagnostic(r));
-  });
+  return capi::tutor_request(tutor, request_json, len, out_json,
+                             [](tc_tutor &t, std::string_view req) {
+                               return t.tutor->apply_diagnostic(diagnostic_request_from_json(req));
+                             });
 }
 
 tc_status tc_domain_problem(const tc_domain *domain, const char *problem_id, char **out_json) {

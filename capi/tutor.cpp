@@ -48,27 +48,17 @@ void tc_tutor_free(tc_tutor *tutor) {
 
 tc_status tc_submit_response(tc_tutor *tutor, const char *request_json, size_t len,
                              char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    SubmitResult r =
-        tutor->tutor->submit(submit_request_from_json(std::string_view(request_json, len)));
-    *out_json = capi::dup_string(r.json);
-  });
+  return capi::tutor_request(tutor, request_json, len, out_json,
+                             [](tc_tutor &t, std::string_view req) {
+                               return t.tutor->submit(submit_request_from_json(req)).json;
+                             });
 }
 
 tc_status tc_tutor_act(tc_tutor *tutor, const char *request_json, size_t len, char **out_json) {
-  if (out_json) *out_json = nullptr;
-  return capi::guarded([&] {
-    capi::require(tutor, "tutor");
-    capi::require(request_json, "request_json");
-    capi::require(out_json, "out_json");
-    std::string r =
-        tutor->tutor->act(teacher_action_from_json(std::string_view(request_json, len)));
-    *out_json = capi::dup_string(r);
-  });
+  return capi::tutor_request(tutor, request_json, len, out_json,
+                             [](tc_tutor &t, std::string_view req) {
+                               return t.tutor->act(teacher_action_from_json(req));
+                             });
 }
 
 tc_status tc_tutor_profile(tc_tutor *tutor, const char *tenant, const char *student,
