@@ -5,6 +5,9 @@
 //       --domain examples/domains/algebra_fundamentals --out build/models/algebra
 //   build/benchmarks/bench_torch --model build/models/algebra [--domain DIR]
 //       [--seconds S] [--plugin PATH]
+//   /usr/bin/python3 scripts/train_torch_bias.py train --out build/models/bias
+//   build/benchmarks/bench_torch --bias build/models/bias [--seconds S]
+// (--model and --bias together run both.)
 //
 // The plugin is the one built with the benchmark unless --plugin or
 // TUTORCORE_TORCH_PLUGIN names another.
@@ -23,6 +26,17 @@
 // router with the model first (batches of 256). Each throughput row is the
 // median of 5 runs of at least S/5 seconds (default S = 2). torch's
 // intra-op threads are left at its default (the machine's cores).
+//
+// The bias model (--bias DIR: model.pt and labels.json from
+// scripts/train_torch_bias.py): 1,024 interaction windows from a seeded
+// generator (plain, fast-and-wrong, repeating and anchored students with
+// random lengths, answers and timings), their features counted once by the
+// detector's code. Rows, per device: the agreement with the rules; batch 1,
+// detect_bias_model on one window's features (the vector, one forward pass,
+// softmax): p50, p99, mean over at least 2,000 calls; batch 256,
+// BiasModel::detect_features with 256 rows: windows/s and the p50 of a
+// call; and baselines: the rules on the same features, and the features
+// themselves (bias_features over a window).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -31,6 +45,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -40,6 +55,7 @@
 #include "tutorcore/classify/rules.hpp"
 #include "tutorcore/common/error.hpp"
 #include "tutorcore/knowledge/validate.hpp"
+#include "tutorcore/metacog/model.hpp"
 
 using namespace tutorcore;
 using Clock = std::chrono::steady_clock;
@@ -181,31 +197,229 @@ void bench_device(const std::shared_ptr<const Domain> &d, const std::vector<Answ
              routed);
 }
 
+// Seeded interaction windows: plain, fast-and-wrong, repeating and anchored
+// students, 2 to 6 problems each, the last 20 events kept.
+std::vector<std::vector<Interaction>> bias_windows(size_t n) {
+  std::mt19937_64 rng(20261123);
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::vector<std::vector<Interaction>> out;
+  for (size_t w = 0; w < n; ++w) {
+    int style = static_cast<int>(w % 4);
+    std::vector<Interaction> ev;
+    int64_t t = 1767225600000000;
+    int64_t id = 0;
+    auto add = [&](InteractionKind kind, const std::string &p, int seconds, std::string answer,
+                   bool correct) {
+      t += int64_t(seconds) * 1000000;
+      Interaction in;
+      in.kind = kind;
+      in.event_id = ++id;
+      in.time_us = t;
+      in.session_id = "s";
+      in.problem_id = p;
+      in.has_answer = !answer.empty();
+      in.answer = std::move(answer);
+      in.correct = correct;
+      ev.push_back(std::move(in));
+    };
+    for (int k = 0, problems = uniform(2, 6); k < problems; ++k) {
+      std::string p = "p" + std::to_string(k);
+      std::string first = std::to_string(uniform(10, 99));
+      add(InteractionKind::problem_started, p, uniform(2, 20), "", false);
+      switch (style) {
+        case 0:  // plain: thinks, mostly right
+          add(InteractionKind::submitted, p, uniform(15, 60), "42", uniform(0, 9) < 8);
+          break;
+        case 1:  // fast, wrong, unverified
+          add(InteractionKind::submitted, p, uniform(1, 6), first, uniform(0, 9) < 2);
+          break;
+        case 2:  // the same wrong answer after a hint
+          add(InteractionKind::submitted, p, uniform(20, 50), first, false);
+          for (int r = uniform(1, 3); r > 0; --r) {
+            if (uniform(0, 1)) add(InteractionKind::hint_requested, p, uniform(5, 15), "", false);
+            add(InteractionKind::submitted, p, uniform(10, 30), first, false);
+          }
+          break;
+        default:  // revisions close to the first answer
+          add(InteractionKind::answer_changed, p, uniform(10, 30), first + "0", false);
+          for (int r = uniform(1, 3); r > 0; --r) {
+            add(InteractionKind::answer_changed, p, uniform(5, 20), first + std::to_string(r),
+                false);
+            add(InteractionKind::submitted, p, uniform(10, 30), first + std::to_string(r + 4),
+                false);
+          }
+          break;
+      }
+    }
+    MetacogConfig c;
+    out.push_back(bias_window(ev, t, c));
+  }
+  return out;
+}
+
+void bench_bias_device(const ModelOptions &o, const std::vector<std::vector<Interaction>> &windows,
+                       double seconds) {
+  auto model = std::make_shared<const BiasModel>(o);
+  MetacogConfig c;
+  std::vector<BiasFeatures> fs;
+  std::vector<std::vector<double>> rows;
+  for (const auto &w : windows) {
+    fs.push_back(bias_features(w, c));
+    rows.push_back(bias_feature_vector(fs.back()));
+  }
+  const size_t n = fs.size();
+  fmt::print("\nbias model on {} ({}, {} intra-op threads, {} features, {} labels)\n",
+             model->device(), model_plugin_runtime(model->plugin()),
+             model_plugin_threads(model->plugin()), model->manifest().feature_names.size(),
+             model->manifest().labels.size());
+  std::vector<BiasDetection> all = model->detect_features(rows);
+  size_t agree = 0, sure = 0, agree_sure = 0;
+  for (size_t i = 0; i < n; ++i) {
+    BiasDetection r = detect_bias_rules(fs[i], c);
+    agree += r.bias == all[i].bias;
+    if (r.confidence >= c.threshold) {
+      ++sure;
+      agree_sure += r.bias == all[i].bias;
+    }
+  }
+  fmt::print(
+      "  the model agrees with the rules on {} of {} windows ({:.1f}%; {} of the {} where the "
+      "rules reach {})\n",
+      agree, n, 100.0 * static_cast<double>(agree) / static_cast<double>(n), agree_sure, sure,
+      c.threshold);
+
+  for (size_t i = 0; i < 200; ++i)  // warm-up
+    detect_bias_model(*model, fs[i % n]);
+  std::vector<double> ms;
+  auto t0 = Clock::now();
+  for (size_t i = 0;
+       ms.size() < 2000 || std::chrono::duration<double>(Clock::now() - t0).count() < seconds;
+       ++i) {
+    auto s = Clock::now();
+    BiasDetection d = detect_bias_model(*model, fs[i % n]);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+    if (d.reason.empty()) std::fputs("", stderr);
+  }
+  double total = std::chrono::duration<double>(Clock::now() - t0).count();
+  double mean = 0;
+  for (double x : ms)
+    mean += x;
+  mean /= static_cast<double>(ms.size());
+  fmt::print(
+      "  {:<44} p50 {:.3f} ms  p99 {:.3f} ms  mean {:.3f} ms  ({} calls, {:.0f} windows/s)\n",
+      "batch 1 (detect_bias_model)", percentile(ms, 0.5), percentile(ms, 0.99), mean, ms.size(),
+      static_cast<double>(ms.size()) / total);
+
+  std::vector<std::vector<std::vector<double>>> batches;
+  for (size_t i = 0; i < n; i += 256) {
+    std::vector<std::vector<double>> b;
+    for (size_t k = 0; k < 256; ++k)
+      b.push_back(rows[(i + k) % n]);
+    batches.push_back(std::move(b));
+  }
+  std::vector<double> batch_ms;
+  for (int r = 0; r < 50; ++r) {
+    auto s = Clock::now();
+    model->detect_features(batches[static_cast<size_t>(r) % batches.size()]);
+    batch_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+  }
+  double b256 = rate(
+      [&] {
+        size_t k = 0;
+        for (const auto &b : batches)
+          k += model->detect_features(b).size();
+        return k;
+      },
+      batches.size() * 256, seconds);
+  fmt::print("  {:<44} {:>10.0f} windows/s  ({:.3f} ms per call of 256, p50)\n",
+             "batch 256 (detect_features)", b256, percentile(batch_ms, 0.5));
+}
+
+void bench_bias(const std::string &dir, const std::string &plugin, double seconds) {
+  std::vector<std::vector<Interaction>> windows = bias_windows(1024);
+  MetacogConfig c;
+  size_t events = 0;
+  for (const auto &w : windows)
+    events += w.size();
+  fmt::print("\nbench_torch: bias model {}, {} windows ({:.1f} events each)\n", dir, windows.size(),
+             static_cast<double>(events) / static_cast<double>(windows.size()));
+  std::vector<BiasFeatures> fs;
+  for (const auto &w : windows)
+    fs.push_back(bias_features(w, c));
+  double rules_rate = rate(
+      [&] {
+        size_t k = 0;
+        for (const BiasFeatures &f : fs)
+          k += detect_bias_rules(f, c).reason.size() > 0;
+        return k;
+      },
+      fs.size(), seconds);
+  double feature_rate = rate(
+      [&] {
+        size_t k = 0;
+        for (const auto &w : windows)
+          k += static_cast<size_t>(bias_features(w, c).events);
+        return k;
+      },
+      windows.size(), seconds);
+  fmt::print("baseline: {:<34} {:>10.0f} windows/s\n", "the rules on the features", rules_rate);
+  fmt::print("baseline: {:<34} {:>10.0f} windows/s\n", "the features of a window", feature_rate);
+  ModelOptions o;
+  o.model = dir + "/model.pt";
+  o.labels = dir + "/labels.json";
+  o.plugin = plugin;
+  o.device = "cpu";
+  bench_bias_device(o, windows, seconds);
+  o.device = "cuda";
+  try {
+    bench_bias_device(o, windows, seconds);
+  } catch (const Error &e) {
+    if (e.code() != Errc::unavailable) throw;
+    fmt::print("\nbias model on cuda: not measured: {}\n", e.what());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
   std::string dir = TUTORCORE_SOURCE_DIR "/examples/domains/algebra_fundamentals";
-  std::string model_dir, plugin;
+  std::string model_dir, bias_dir, plugin;
   double seconds = 2.0;
+  bool usage = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--domain") && i + 1 < argc) {
       dir = argv[++i];
     } else if (!std::strcmp(argv[i], "--model") && i + 1 < argc) {
       model_dir = argv[++i];
+    } else if (!std::strcmp(argv[i], "--bias") && i + 1 < argc) {
+      bias_dir = argv[++i];
     } else if (!std::strcmp(argv[i], "--plugin") && i + 1 < argc) {
       plugin = argv[++i];
     } else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
     } else {
-      model_dir.clear();
+      usage = true;
       break;
     }
   }
-  if (model_dir.empty()) {
+  if (usage || (model_dir.empty() && bias_dir.empty())) {
     fmt::print(stderr,
-               "usage: bench_torch --model DIR [--domain DIR] [--seconds S] [--plugin PATH]\n"
-               "  DIR holds model.pt and labels.json from scripts/train_torch_classifier.py\n");
+               "usage: bench_torch [--model DIR [--domain DIR]] [--bias DIR] [--seconds S] "
+               "[--plugin PATH]\n"
+               "  --model DIR: model.pt and labels.json from scripts/train_torch_classifier.py\n"
+               "  --bias DIR: model.pt and labels.json from scripts/train_torch_bias.py\n");
     return 2;
+  }
+  // The plugin built with this benchmark unless --plugin or TUTORCORE_TORCH_PLUGIN names one.
+  if (plugin.empty() && !std::getenv("TUTORCORE_TORCH_PLUGIN")) plugin = TC_TORCH_PLUGIN_PATH;
+  if (model_dir.empty()) {
+    try {
+      bench_bias(bias_dir, plugin, seconds);
+    } catch (const Error &e) {
+      fmt::print(stderr, "bench_torch: {}\n", e.what());
+      return 1;
+    }
+    return 0;
   }
   auto domain = std::make_shared<Domain>();
   if (!load_domain(dir, domain.get()).ok()) {
@@ -240,9 +454,7 @@ int main(int argc, char **argv) {
   ModelOptions o;
   o.model = model_dir + "/model.pt";
   o.labels = model_dir + "/labels.json";
-  // The plugin built with this benchmark unless --plugin or TUTORCORE_TORCH_PLUGIN names one.
-  o.plugin =
-      plugin.empty() && !std::getenv("TUTORCORE_TORCH_PLUGIN") ? TC_TORCH_PLUGIN_PATH : plugin;
+  o.plugin = plugin;
   try {
     o.device = "cpu";
     bench_device(d, answers, o, seconds, rules);
@@ -253,6 +465,7 @@ int main(int argc, char **argv) {
       if (e.code() != Errc::unavailable) throw;
       fmt::print("\ndevice cuda: not measured: {}\n", e.what());
     }
+    if (!bias_dir.empty()) bench_bias(bias_dir, plugin, seconds);
   } catch (const Error &e) {
     fmt::print(stderr, "bench_torch: {}\n", e.what());
     return 1;

@@ -17,6 +17,8 @@ struct tc_domain {
 
 struct tc_store {
   std::unique_ptr<tutorcore::Ledger> ledger;
+  int32_t backend = 0;     // TC_STORE_* it was opened with (tc_store_describe)
+  int32_t durability = 0;  // TC_DURABILITY_*
 };
 
 struct tc_tutor {

@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <cstddef>
+#include <cstring>
+
 #include "capi_internal.hpp"
 #include "handles.hpp"
 #include "request_json.hpp"
@@ -81,6 +84,23 @@ std::string c_str_field(const char *s) {
   return s ? std::string(s) : std::string();
 }
 
+// The bytes of a tc_store_options of struct version `version` (known, >= 1):
+// version 1 ends before allow_personal_data.
+size_t store_options_size(uint32_t version) {
+  return version >= 2 ? sizeof(tc_store_options) : offsetof(tc_store_options, allow_personal_data);
+}
+
+const char *backend_name(int32_t backend) {
+  switch (backend) {
+    case TC_STORE_MEMORY:
+      return "memory";
+    case TC_STORE_POSTGRES:
+      return "postgres";
+    default:
+      return "sqlite";
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -93,7 +113,8 @@ tc_status tc_store_options_init(tc_store_options *opts, uint32_t version) {
                                              "library knows 1..{})",
                                              version, TC_STORE_OPTIONS_VERSION));
     }
-    *opts = tc_store_options TC_STORE_OPTIONS_INIT;
+    const tc_store_options defaults = TC_STORE_OPTIONS_INIT;
+    std::memcpy(opts, &defaults, store_options_size(version));
     opts->version = version;
   });
 }
@@ -109,7 +130,7 @@ tc_status tc_store_open(tc_store **out, const tc_store_options *opts) {
                                                "library knows 1..{}); use TC_STORE_OPTIONS_INIT",
                                                opts->version, TC_STORE_OPTIONS_VERSION));
       }
-      o = *opts;
+      std::memcpy(&o, opts, store_options_size(opts->version));  // a version-1 struct is smaller
     }
     if (o.durability != TC_DURABILITY_NORMAL && o.durability != TC_DURABILITY_FULL) {
       throw Error(Errc::invalid, fmt::format("tc_store_options.durability {} is neither "
@@ -118,6 +139,12 @@ tc_status tc_store_open(tc_store **out, const tc_store_options *opts) {
     }
     if (o.busy_timeout_ms < 0)
       throw Error(Errc::invalid, "tc_store_options.busy_timeout_ms is negative");
+    if (o.allow_personal_data != 0 && o.allow_personal_data != 1) {
+      throw Error(Errc::invalid,
+                  fmt::format("tc_store_options.allow_personal_data {} is neither 0 "
+                              "(refuse names and e-mail addresses) nor 1 (allow them)",
+                              o.allow_personal_data));
+    }
     std::unique_ptr<EventStore> adapter;
     if (o.backend == TC_STORE_SQLITE) {
       if (!o.path || !*o.path) {
@@ -150,14 +177,31 @@ tc_status tc_store_open(tc_store **out, const tc_store_options *opts) {
     }
     LedgerOptions lo;
     lo.checkpoint_every = o.checkpoint_every;
+    lo.allow_personal_data = o.allow_personal_data == 1;
     auto h = std::make_unique<tc_store>();
     h->ledger = std::make_unique<Ledger>(std::move(adapter), lo);
+    h->backend = o.backend;
+    h->durability = o.durability;
     *out = h.release();
   });
 }
 
 void tc_store_free(tc_store *store) {
   delete store;
+}
+
+tc_status tc_store_describe(char **out_json, tc_store *store) {
+  if (out_json) *out_json = nullptr;
+  return capi::guarded([&] {
+    capi::require(out_json, "out_json");
+    capi::require(store, "store");
+    JsonWriter w;
+    w.begin_object().field("schema_version", 1).field("backend", backend_name(store->backend));
+    w.field("durability", store->durability == TC_DURABILITY_FULL ? "full" : "normal");
+    w.field("personal_data_allowed", store->ledger->allows_personal_data());
+    w.field("last_id", store->ledger->last_id()).end_object();
+    *out_json = capi::dup_string(w.str());
+  });
 }
 
 tc_status tc_store_append(int64_t *out_ids, tc_store *store, const tc_event *events, size_t n) {

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(domain submit act fit analytics coaching store csv payload answer)
+[ ${#targets[@]} -gt 0 ] || targets=(domain submit act fit analytics coaching store csv payload answer sim)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-2}
 work=${FUZZ_WORK:-$(mktemp -d /tmp/tutorcore-fuzz.XXXXXX)}

@@ -174,6 +174,43 @@ export class Domain extends Handle {
   problem(problemId: string): { schema_version: number; problem: Problem };
   /** tc_domain_generate: instances of a template. @throws NotFoundError, InvalidArgumentError */
   generate(request: GenerateRequest | string): GenerateResult;
+  /** tc_sim_run on a worker thread: a simulated study (docs/simulation.md). @throws InvalidArgumentError */
+  simulate(request?: SimulationRequest | string): Promise<SimulationResult>;
+  /** tc_sim_run on the calling thread. @throws InvalidArgumentError */
+  simulateSync(request?: SimulationRequest | string): SimulationResult;
+}
+
+/** The request of tc_sim_run; every field is optional. */
+export interface SimulationRequest {
+  seed?: number;
+  students?: number;
+  threads?: number;
+  budget?: number;
+  block_size?: number;
+  bank_size?: number;
+  item_selection?: 'irt' | 'easiest' | 'hardest' | 'random';
+  p_target?: number;
+  concept_selection?: 'bkt' | 'random' | 'oracle';
+  mastery_threshold?: number;
+  prereq_threshold?: number;
+  interventions?: boolean;
+  modality_policy?: 'thompson' | 'greedy' | 'uniform';
+  oracle_modality?: boolean;
+  errors?: { misidentification?: number; false_negative?: number; false_positive?: number; misroute?: number };
+  learner?: { [field: string]: number | boolean | number[] };
+  per_student?: boolean;
+}
+
+/** A simulated study's result (tc_sim_run). */
+export interface SimulationResult extends JsonObject {
+  schema_version: number;
+  domain: string;
+  students: number;
+  pre_test: { mean: number; sd: number; se: number };
+  post_test: { mean: number; sd: number; se: number };
+  gain: { mean: number; sd: number; se: number };
+  bkt_rmse: number[];
+  gains?: number[];
 }
 
 /** A problem as tc_domain_problem and tc_domain_generate describe it. */
@@ -220,6 +257,8 @@ export interface StoreOptionsStruct {
   durability: number;
   busy_timeout_ms: number;
   checkpoint_every: number | bigint;
+  /** Version 2: 1 lets payloads carry names and e-mail addresses (default 0). */
+  allow_personal_data: number;
 }
 
 /** tc_store_options_init: the defaults of a struct version. @throws VersionError */
@@ -236,6 +275,12 @@ export interface StoreOptions {
   durability?: 'normal' | 'full' | number;
   busyTimeoutMs?: number;
   checkpointEvery?: number | bigint;
+  /**
+   * true: event payloads may carry fields named or shaped like a name or
+   * e-mail address (refused by default). Belongs to this open store;
+   * describe() reports it (docs/privacy.md).
+   */
+  allowPersonalData?: boolean;
   /** A tc_store_options object to start from (storeOptionsInit()). */
   raw?: StoreOptionsStruct;
 }
@@ -290,6 +335,15 @@ export interface ReadResult {
   last_id: number;
 }
 
+/** tc_store_describe: the open store. */
+export interface StoreDescription {
+  schema_version: number;
+  backend: 'sqlite' | 'memory' | 'postgres';
+  durability: 'normal' | 'full';
+  personal_data_allowed: boolean;
+  last_id: number;
+}
+
 export type ViewName = 'mastery' | 'practice' | 'escalation' | 'effectiveness' | 'modality';
 
 export interface ViewResult {
@@ -330,6 +384,8 @@ export class Store extends Handle {
   iterEvents(query: EventQuery, options?: { pageSize?: number }): Generator<StoredEvent, void, void>;
   /** tc_store_view_json */
   view(view: ViewName, tenant: string, student?: string | null): ViewResult;
+  /** tc_store_describe: backend, durability, whether personal data is allowed, last id. */
+  describe(): StoreDescription;
   /** tc_store_last_id */
   lastId(): number;
   /** tc_store_rebuild_views on a worker thread. */
@@ -507,6 +563,65 @@ export interface AnalyticsReport extends JsonObject {
   cohorts?: JsonObject;
   prerequisites?: JsonObject;
   drift?: JsonObject;
+}
+
+export interface ResearchExportRequest {
+  tenant: string;
+  /** Cells of fewer distinct students are suppressed; 2..1000000, default 10. */
+  min_group_size?: number;
+}
+
+/** One cell's numbers: null where suppressed. */
+export interface ResearchMasteryCell {
+  students: number | null;
+  mean_mastery: number | null;
+  share_mastered: number | null;
+  suppressed: boolean;
+}
+
+export interface ResearchOutcomeCell {
+  students: number | null;
+  attempts: number | null;
+  resolved: number | null;
+  rate: number | null;
+  /** Wilson 95% interval. */
+  low: number | null;
+  high: number | null;
+  suppressed: boolean;
+}
+
+/** tc_tutor_research_export: aggregates only (docs/privacy.md). */
+export interface ResearchExport extends JsonObject {
+  schema_version: number;
+  export: 'research';
+  domain: string;
+  /** The UTC date, the only time in the document. */
+  generated_on: string;
+  min_group_size: number;
+  z: number;
+  mastery_min_attempts: number;
+  cohorts: {
+    total: { students: number | null; suppressed: boolean };
+    /** "cohort_1", ... in classroom id order, and "unassigned". */
+    groups: { cohort: string; students: number | null; suppressed: boolean }[];
+  };
+  concepts: ({
+    concept_id: string;
+    total: ResearchMasteryCell;
+    cohorts: (ResearchMasteryCell & { cohort: string })[];
+    misconceptions: {
+      misconception_id: string;
+      students_with: number | null;
+      prevalence: number | null;
+      suppressed: boolean;
+    }[];
+  })[];
+  effectiveness: ({
+    misconception_id: string;
+    concept_id: string;
+    total: ResearchOutcomeCell;
+    modalities: (ResearchOutcomeCell & { modality: string })[];
+  })[];
 }
 
 export interface AssignRequest {
@@ -758,6 +873,8 @@ export class Tutor extends Handle {
   analytics(request: AnalyticsRequest | string): Promise<AnalyticsReport>;
   /** tc_tutor_analytics on the calling thread. */
   analyticsSync(request: AnalyticsRequest | string): AnalyticsReport;
+  /** tc_tutor_research_export: the de-identified research export. @throws InvalidArgumentError */
+  researchExport(request: ResearchExportRequest | string): ResearchExport;
 
   /** tc_tutor_assign: a personalised assignment, appended as assignment.created. */
   assign(request: AssignRequest | string): AssignResult;

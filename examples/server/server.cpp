@@ -303,6 +303,7 @@ void App::routes(httplib::Server &svr) {
     JsonWriter w;
     w.begin_object().field("status", "ok").field("version", tc_version());
     w.field("domain", domain_->id).field("events", ledger_->last_id());
+    w.field("personal_data_allowed", ledger_->allows_personal_data());
     w.field("alerts_published", hub_.published()).end_object();
     res.set_content(w.take(), json);
   });
@@ -322,6 +323,7 @@ void App::routes(httplib::Server &svr) {
 "GET /api/effectiveness","GET /api/policy/evaluate?target=","GET /api/views/{view}",
 "GET /api/events?after_id=&type=&limit=","GET /api/alerts/stream",
 "PUT /api/roster","GET /api/coaching/pre-class","GET /api/analytics/{cooccurrence|effectiveness|cohorts|prerequisites|drift|all}",
+"GET /api/research/export?min_group_size=10",
 "POST /api/students/{id}/assignments","GET /api/students/{id}/diagnostic","GET /api/irt/items?concept=",
 "POST /api/irt/estimate?model=rasch|2pl","GET /api/coaching/debrief?since_us=",
 "GET /api/students/{id}/parent-summary","POST /api/coaching/plans/{id}/acknowledge"]})",
@@ -480,6 +482,33 @@ void App::routes(httplib::Server &svr) {
             w.end_object();
             AnalyticsRequest r = analytics_request_from_json(w.take());
             res.set_content(run_analytics(*ledger_, *domain_, r), json);
+          }));
+  // The de-identified research export (docs/privacy.md): an integer
+  // min_group_size goes as a number, anything else as text (refused naming it).
+  svr.Get("/api/research/export",
+          api([this, json](const std::string &tenant, const httplib::Request &req,
+                           httplib::Response &res) {
+            JsonWriter w;
+            w.begin_object().field("tenant", tenant);
+            if (req.has_param("min_group_size")) {
+              const std::string v = req.get_param_value("min_group_size");
+              w.key("min_group_size");
+              size_t used = 0;
+              int64_t n = 0;
+              try {
+                n = std::stoll(v, &used);
+              } catch (const std::exception &) {
+                used = 0;
+              }
+              if (used > 0 && used == v.size()) {
+                w.value(n);
+              } else {
+                w.value(v);
+              }
+            }
+            w.end_object();
+            ResearchExportRequest r = research_export_request_from_json(w.take());
+            res.set_content(run_research_export(*ledger_, *domain_, r), json);
           }));
   svr.Post(R"(/api/students/([^/]+)/assignments)",
            api([this, json](const std::string &tenant, const httplib::Request &req,

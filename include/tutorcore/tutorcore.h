@@ -154,7 +154,12 @@ typedef struct tc_store tc_store;
   0 /**< a committed event survives a process crash (WAL, synchronous=NORMAL) */
 #define TC_DURABILITY_FULL 1 /**< it also survives power loss (fsync at every commit) */
 
-#define TC_STORE_OPTIONS_VERSION 1
+/**
+ * Version 2 appended allow_personal_data. A struct of version 1 (the first
+ * six fields, TC_STORE_OPTIONS_VERSION 1 at the time) is still accepted:
+ * the library reads and writes only the fields of the version it is given.
+ */
+#define TC_STORE_OPTIONS_VERSION 2
 /** Options for tc_store_open. Fields are only ever appended. */
 typedef struct tc_store_options {
   uint32_t version;         /**< TC_STORE_OPTIONS_VERSION */
@@ -163,12 +168,21 @@ typedef struct tc_store_options {
   int32_t durability;       /**< TC_DURABILITY_NORMAL (default) or _FULL (SQLite) */
   int32_t busy_timeout_ms;  /**< wait for another process's lock; default 5000 */
   int64_t checkpoint_every; /**< persist views after this many events; default 1000000, <0 never */
+  /** Version 2. 0 (default): event payloads with a field named like a
+   * person's name or contact (name, email, phone, address, date of birth,
+   * ...) or a value shaped like an e-mail address are refused (TC_EINVAL
+   * naming the field's path). 1: this open store accepts them, for a
+   * deployment that keeps such data in its own private store; entity ids must
+   * stay pseudonymous either way. The setting belongs to the handle, not to
+   * the database; tc_store_describe reports it (docs/privacy.md). */
+  int32_t allow_personal_data;
 } tc_store_options;
 #define TC_STORE_OPTIONS_INIT \
-  { TC_STORE_OPTIONS_VERSION, TC_STORE_SQLITE, NULL, 0, 5000, 1000000 }
+  { TC_STORE_OPTIONS_VERSION, TC_STORE_SQLITE, NULL, 0, 5000, 1000000, 0 }
 
 /**
- * @brief Fills *opts with the defaults of struct version `version`.
+ * @brief Fills *opts with the defaults of struct version `version`; only the
+ * fields of that version are written (a version-1 struct is smaller).
  * @return TC_OK; TC_EINVAL if opts is NULL; TC_EVERSION if version is newer
  * than this library knows.
  * Thread safety: any thread.
@@ -271,6 +285,20 @@ typedef int (*tc_event_callback)(const char *event_json, size_t len, void *userd
  * Since: 0.1.0. Stability: stable.
  */
 TC_API tc_status tc_store_open(tc_store **out, const tc_store_options *opts);
+
+/**
+ * @brief Describes an open store: {"schema_version":1,"backend":"sqlite" |
+ * "memory" | "postgres","durability":"normal" | "full",
+ * "personal_data_allowed":bool (tc_store_options.allow_personal_data of this
+ * handle),"last_id":n}. The path or connection string is not included (a
+ * connection string may hold a password).
+ * @param[out] out_json the description.
+ * @return TC_OK; TC_EINVAL on NULL arguments; TC_ESTORAGE; TC_ENOMEM.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: serialised internally.
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_store_describe(char **out_json, tc_store *store);
 
 /**
  * @brief Checkpoints the views and closes the store. NULL is a no-op.
@@ -718,6 +746,40 @@ TC_API tc_status tc_tutor_set_text_callback(tc_tutor *tutor, tc_text_callback cb
 TC_API tc_status tc_tutor_analytics(tc_tutor *tutor, const char *request_json, size_t len,
                                     char **out_json);
 
+/**
+ * @brief A de-identified export of one tenant's learning analytics, for
+ * research (docs/privacy.md has the rules and the document). Aggregates
+ * only: no student, classroom, tenant, event or free-text value, and no time
+ * finer than a day ("generated_on": the UTC date). Classrooms become
+ * "cohort_1", "cohort_2", ... (in classroom id order, numbered per export)
+ * and "unassigned". It holds, per cohort and concept, students, mean mastery
+ * and the share mastered (with an all-cohorts total); per concept, the
+ * prevalence of each misconception; per misconception and modality, the
+ * intervention outcomes (students, attempts, resolved, rate, Wilson 95%
+ * interval) with an all-modalities total.
+ * Suppression: a cell aggregating fewer than min_group_size distinct
+ * students has its numbers set to null and "suppressed":true. Complementary
+ * suppression: where a published total and its published parts would give a
+ * suppressed cell by subtraction, the smallest published parts are
+ * suppressed too until the suppressed parts together cover at least
+ * min_group_size students.
+ * @param[in] request_json {"tenant": required, "min_group_size"?: integer
+ * 2..1000000, default 10}.
+ * @param[out] out_json {"schema_version":1,"export":"research",
+ * "domain","generated_on","min_group_size","z","mastery_min_attempts",
+ * "cohorts":{...},"concepts":[...],"effectiveness":[...]}. Reads only;
+ * appends nothing.
+ * @return TC_OK; TC_EINVAL naming the request field ("research export
+ * request.min_group_size: 1 is outside 2..1000000"; bad JSON, wrong types,
+ * unknown fields, a tenant without any data); TC_ESTORAGE; TC_ENOMEM.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread, also while other threads submit on the same
+ * tutor (as tc_tutor_analytics).
+ * Since: 0.1.0. Stability: stable.
+ */
+TC_API tc_status tc_tutor_research_export(tc_tutor *tutor, const char *request_json, size_t len,
+                                          char **out_json);
+
 /* ---------------------------------------------------------------------- */
 /* Adaptive sequencing (tc_tutor_assign, tc_tutor_diagnostic, ...)         */
 /* ---------------------------------------------------------------------- */
@@ -826,6 +888,38 @@ TC_API tc_status tc_domain_problem(const tc_domain *domain, const char *problem_
  */
 TC_API tc_status tc_domain_generate(const tc_domain *domain, const char *request_json, size_t len,
                                     char **out_json);
+
+/* ---------------------------------------------------------------------- */
+/* The validity simulator (tc_sim_run)                                     */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * @brief Runs a simulated study: learners over the domain's prerequisite
+ * graph, with latent knowledge, misconceptions and modality preferences,
+ * tutored by the library's engines (BKT, IRT selection, the modality
+ * policy) under the request's condition, and tested before and after on a
+ * held-out test. docs/simulation.md has the model and the documents.
+ * Deterministic: the same request gives the same result, and two requests
+ * with the same seed see the same learners. Touches no store.
+ * @param[in] request_json {"seed"?:42,"students"?:500,"threads"?:0,
+ * "budget"?:12,"block_size"?:5,"bank_size"?:0,"item_selection"?:"irt"|
+ * "easiest"|"hardest"|"random","p_target"?:0.7,"concept_selection"?:"bkt"|
+ * "random"|"oracle","interventions"?:true,"modality_policy"?:"thompson"|
+ * "greedy"|"uniform","oracle_modality"?:false,"errors"?:{"misidentification",
+ * "false_negative","false_positive","misroute"},"learner"?:{...},
+ * "per_student"?:false}; "{}" runs the defaults.
+ * @param[out] out_json {"schema_version":1,"domain","options":{...},
+ * "students","pre_test":{"mean","sd","se"},"post_test":{...},"gain":{...},
+ * "gain_per_interaction","concepts_mastered","accuracy",
+ * "difficulty_hit_rate","misconceptions":{...},"interventions":{...},
+ * "concept_selection":{...},"bkt_rmse":[...],"gains"?:[...]}.
+ * @return TC_OK; TC_EINVAL naming the request field.
+ * Ownership: free *out_json with tc_free.
+ * Thread safety: any thread; it runs on up to `threads` threads of its own.
+ * Since: 0.1.0. Stability: experimental.
+ */
+TC_API tc_status tc_sim_run(const tc_domain *domain, const char *request_json, size_t len,
+                            char **out_json);
 
 /* ---------------------------------------------------------------------- */
 /* Classifier plugins and the teacher's review (tc_tutor_*classif*)        */
@@ -1033,21 +1127,28 @@ TC_API tc_status tc_tutor_export_labels(tc_tutor *tutor, const char *request_jso
  * @brief Loads a TorchScript model and its label map and registers it on the
  * tutor as a classifier (under "model" by default, which the default route
  * asks first). Its predictions record the device in their reason ("on
- * cpu", "on cuda:0").
+ * cpu", "on cuda:0"). A label map whose "task" is "metacog.bias" (written
+ * by scripts/train_torch_bias.py) loads the bias detector's model instead:
+ * registered under "bias", which tc_tutor_detect_bias then asks in place of
+ * its rules (docs/pipeline.md, "Metacognitive bias detection").
  * @param[in] request_json {"model": path of the TorchScript file,
- * "labels": path of the label map (labels.json), "name"?: "model",
- * "plugin"?: path of libtutorcore_torch.so, "device"?: "auto" (CUDA when
- * torch reports a device, else the CPU) | "cpu" | "cuda", "max_batch"?: 256
- * (answers per forward pass)}.
+ * "labels": path of the label map (labels.json), "name"?: "model" ("bias"
+ * for a bias model), "plugin"?: path of libtutorcore_torch.so, "device"?:
+ * "auto" (CUDA when torch reports a device, else the CPU) | "cpu" | "cuda",
+ * "max_batch"?: 256 (inputs per forward pass), "task"?: "classify.answer" |
+ * "metacog.bias" (default: the label map's)}.
  * @param[out] out_json may be NULL; {"schema_version":1,"model":{"name",
- * "model","labels","plugin","runtime","device","threads","max_batch",
- * "featurizer":{"name","dim"},"label_map":[...],"concepts":[...]}}.
+ * "task","model","labels","plugin","runtime","device","threads",
+ * "max_batch","featurizer":{"name","dim"},"label_map":[...],
+ * "concepts":[...]}}; a bias model has "input" and "feature_names" in place
+ * of "featurizer" and "concepts".
  * @return TC_OK; TC_EUNAVAILABLE when the plugin cannot be loaded
  * (tc_last_error() names the file, each place tried, the "plugin" field and
  * TUTORCORE_TORCH_PLUGIN) or for "device":"cuda" without a CUDA device;
  * TC_ENOTFOUND for a missing model or label file; TC_EINVAL naming the
- * field (request, label map: a label the domain lacks) or a model whose
- * output does not match the label map; TC_EVERSION for a label map newer
+ * field (request, label map: a label the domain lacks; bias manifest:
+ * feature_names other than this library's) or a model whose output does
+ * not match the label map; TC_EVERSION for a label map newer
  * than this library; TC_EEXISTS when the name is taken (unregister it
  * first). Nothing is registered on failure.
  * Ownership: free *out_json with tc_free. Unregister the model with
@@ -1074,8 +1175,10 @@ TC_API tc_status tc_tutor_load_model(tc_tutor *tutor, const char *request_json, 
  * confidence; at or above the threshold (0.65) it proposes a reflective
  * question (never an answer) and appends the tutor's live alert
  * "metacog.bias_detected" (tc_store_subscribe delivers it). A classifier
- * registered under "bias" (tc_tutor_register_classifier) replaces the
- * rules: its predict callback gets the feature document as "answer".
+ * registered under "bias" replaces the rules: a host's
+ * (tc_tutor_register_classifier), whose predict callback gets the feature
+ * document as "answer", or a TorchScript bias model (tc_tutor_load_model),
+ * which reads the feature vector.
  * docs/pipeline.md ("Metacognitive bias detection") has the rules.
  */
 

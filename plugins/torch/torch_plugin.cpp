@@ -2,14 +2,17 @@
 // (tutorcore/classify/model_plugin.h). The only translation unit of
 // tutorcore that includes torch headers. The core opens this library with
 // dlopen when a model is loaded and calls it through the table that
-// tc_torch_plugin_v1 returns; nothing else is exported.
+// tc_torch_plugin_v2 returns; nothing else is exported.
 //
 // A model is a TorchScript module whose forward takes a float32 tensor
-// [batch, feature_dim] (tc_hash_v1 vectors, featurize.hpp) and returns
-// logits [batch, num_labels]. Predictions are the softmax's best and
-// runner-up labels. Inference runs under c10::InferenceMode on CUDA when
-// torch reports a device (device "auto") and on the CPU otherwise; inputs
-// are featurized on the CPU and copied over in one tensor per batch.
+// [batch, feature_dim] and returns logits [batch, num_labels]. Its input
+// kind is fixed when it is opened: answers (predict), featurized here into
+// tc_hash_v1 vectors (featurize.hpp), or dense vectors the caller computes
+// (predict_dense: the bias model's 15 features, raw; any standardisation
+// lives in the module). Predictions are the softmax's best and runner-up
+// labels. Inference runs under c10::InferenceMode on CUDA when torch
+// reports a device (device "auto") and on the CPU otherwise; inputs are
+// built on the CPU and copied over in one tensor per batch.
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/cuda.h>
@@ -18,6 +21,7 @@
 
 #include <sys/stat.h>
 #include <algorithm>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <exception>
@@ -38,6 +42,7 @@ struct Model {
   uint32_t dim = 0;
   int32_t num_labels = 0;
   int32_t max_batch = 0;
+  uint32_t input = TC_MODEL_INPUT_ANSWER;
 };
 
 int fail(int status, char *err, size_t err_len, const char *format, ...) {
@@ -69,7 +74,11 @@ tutorcore_torch::FeatureInput feature_input(const tc_model_input &in) {
   return {view(in.answer), view(in.problem_text), view(in.correct_answer), view(in.concept_id)};
 }
 
-// Logits of one batch of inputs [first, first + m).
+const char *input_name(uint32_t input) {
+  return input == TC_MODEL_INPUT_DENSE ? "dense vectors" : "answers";
+}
+
+// Logits of one batch of answers.
 torch::Tensor forward(Model &m, const tc_model_input *inputs, size_t count) {
   torch::Tensor x = torch::empty({static_cast<int64_t>(count), static_cast<int64_t>(m.dim)},
                                  torch::TensorOptions().dtype(torch::kFloat32));
@@ -79,6 +88,42 @@ torch::Tensor forward(Model &m, const tc_model_input *inputs, size_t count) {
   c10::InferenceMode guard;
   if (m.device != torch::kCPU) x = x.to(m.device);
   return m.module.forward({x}).toTensor();
+}
+
+// Logits of one batch of dense rows (count rows of m.dim floats).
+torch::Tensor forward_dense(Model &m, const float *rows, size_t count) {
+  torch::Tensor x = torch::empty({static_cast<int64_t>(count), static_cast<int64_t>(m.dim)},
+                                 torch::TensorOptions().dtype(torch::kFloat32));
+  std::copy(rows, rows + count * m.dim, x.data_ptr<float>());
+  c10::InferenceMode guard;
+  if (m.device != torch::kCPU) x = x.to(m.device);
+  return m.module.forward({x}).toTensor();
+}
+
+// The softmax's best and runner-up of one batch's logits into out[0..count).
+int outputs_of(const Model &m, const torch::Tensor &logits, size_t count, tc_model_output *out,
+               char *err, size_t err_len) {
+  if (logits.dim() != 2 || logits.size(0) != static_cast<int64_t>(count) ||
+      logits.size(1) != m.num_labels) {
+    return fail(TC_EINVAL, err, err_len, "predict: the model returned shape %s for %zu %s",
+                c10::str(logits.sizes()).c_str(), count, input_name(m.input));
+  }
+  c10::InferenceMode guard;
+  torch::Tensor p = torch::softmax(logits.to(torch::kFloat64), 1);
+  auto top = p.topk(std::min<int64_t>(2, m.num_labels), 1);
+  torch::Tensor values = std::get<0>(top).to(torch::kCPU).contiguous();
+  torch::Tensor indices = std::get<1>(top).to(torch::kCPU).contiguous();
+  const double *v = values.data_ptr<double>();
+  const int64_t *ix = indices.data_ptr<int64_t>();
+  const int64_t k = values.size(1);
+  for (size_t r = 0; r < count; ++r) {
+    tc_model_output &o = out[r];
+    o.label = static_cast<int32_t>(ix[r * k]);
+    o.confidence = v[r * k];
+    o.second = k > 1 ? static_cast<int32_t>(ix[r * k + 1]) : -1;
+    o.second_confidence = k > 1 ? v[r * k + 1] : 0.0;
+  }
+  return TC_OK;
 }
 
 int plugin_featurize(const tc_model_input *input, uint32_t dim, float *out, char *err,
@@ -99,12 +144,24 @@ int plugin_featurize(const tc_model_input *input, uint32_t dim, float *out, char
 int plugin_open(void **out, const tc_model_open_options *o, char *err, size_t err_len) {
   if (!out || !o || !o->model) return fail(TC_EINVAL, err, err_len, "open: a NULL argument");
   *out = nullptr;
-  if (o->version != TC_MODEL_OPEN_OPTIONS_VERSION) {
-    return fail(TC_EINVAL, err, err_len, "open: options version %u, this plugin reads %d",
+  if (o->version < 1 || o->version > TC_MODEL_OPEN_OPTIONS_VERSION) {
+    return fail(TC_EINVAL, err, err_len, "open: options version %u, this plugin reads 1 to %d",
                 o->version, TC_MODEL_OPEN_OPTIONS_VERSION);
   }
-  if (!power_of_two(o->feature_dim)) {
-    return fail(TC_EINVAL, err, err_len, "featurizer.dim %u is not a power of two", o->feature_dim);
+  const uint32_t input = o->version >= 2 ? o->input : TC_MODEL_INPUT_ANSWER;
+  if (input == TC_MODEL_INPUT_ANSWER) {
+    if (!power_of_two(o->feature_dim)) {
+      return fail(TC_EINVAL, err, err_len, "featurizer.dim %u is not a power of two",
+                  o->feature_dim);
+    }
+  } else if (input == TC_MODEL_INPUT_DENSE) {
+    if (o->feature_dim < 1 || o->feature_dim > TC_MODEL_DENSE_MAX_DIM) {
+      return fail(TC_EINVAL, err, err_len, "open: dense input of %u features (1 to %d)",
+                  o->feature_dim, TC_MODEL_DENSE_MAX_DIM);
+    }
+  } else {
+    return fail(TC_EINVAL, err, err_len, "open: input kind %u is not answers (%d) or dense (%d)",
+                input, TC_MODEL_INPUT_ANSWER, TC_MODEL_INPUT_DENSE);
   }
   if (o->num_labels < 1 || o->max_batch < 1) {
     return fail(TC_EINVAL, err, err_len, "open: %d labels, max_batch %d (both must be >= 1)",
@@ -132,6 +189,7 @@ int plugin_open(void **out, const tc_model_open_options *o, char *err, size_t er
     m->dim = o->feature_dim;
     m->num_labels = o->num_labels;
     m->max_batch = o->max_batch;
+    m->input = input;
     try {
       m->module = torch::jit::load(o->model, m->device);
     } catch (const std::exception &e) {
@@ -150,14 +208,18 @@ int plugin_open(void **out, const tc_model_open_options *o, char *err, size_t er
       } catch (const std::exception &e) {
         return fail(TC_EINVAL, err, err_len,
                     "model file '%s': forward does not take a float32 [1, %u] tensor "
-                    "(featurizer.dim): %s",
-                    o->model, m->dim, first_line(e).c_str());
+                    "(%s): %s",
+                    o->model, m->dim,
+                    input == TC_MODEL_INPUT_DENSE ? "the dense features" : "featurizer.dim",
+                    first_line(e).c_str());
       }
       if (y.dim() != 2 || y.size(0) != 1 || y.size(1) != m->num_labels) {
         return fail(TC_EINVAL, err, err_len,
-                    "model file '%s': forward returns shape %s for one answer; the label map "
+                    "model file '%s': forward returns shape %s for one %s; the label map "
                     "has %d labels, so [1, %d] was expected",
-                    o->model, c10::str(y.sizes()).c_str(), m->num_labels, m->num_labels);
+                    o->model, c10::str(y.sizes()).c_str(),
+                    input == TC_MODEL_INPUT_DENSE ? "feature vector" : "answer", m->num_labels,
+                    m->num_labels);
       }
     }
     *out = m.release();
@@ -182,30 +244,15 @@ int plugin_predict(void *model, const tc_model_input *inputs, size_t n, tc_model
   if (!model || (n > 0 && (!inputs || !out)))
     return fail(TC_EINVAL, err, err_len, "predict: a NULL argument");
   Model &m = *static_cast<Model *>(model);
+  if (m.input != TC_MODEL_INPUT_ANSWER) {
+    return fail(TC_EINVAL, err, err_len,
+                "predict: the model was opened for dense vectors; use predict_dense");
+  }
   try {
     for (size_t first = 0; first < n; first += static_cast<size_t>(m.max_batch)) {
       size_t count = std::min(n - first, static_cast<size_t>(m.max_batch));
-      torch::Tensor logits = forward(m, inputs + first, count);
-      if (logits.dim() != 2 || logits.size(0) != static_cast<int64_t>(count) ||
-          logits.size(1) != m.num_labels) {
-        return fail(TC_EINVAL, err, err_len, "predict: the model returned shape %s for %zu answers",
-                    c10::str(logits.sizes()).c_str(), count);
-      }
-      c10::InferenceMode guard;
-      torch::Tensor p = torch::softmax(logits.to(torch::kFloat64), 1);
-      auto top = p.topk(std::min<int64_t>(2, m.num_labels), 1);
-      torch::Tensor values = std::get<0>(top).to(torch::kCPU).contiguous();
-      torch::Tensor indices = std::get<1>(top).to(torch::kCPU).contiguous();
-      const double *v = values.data_ptr<double>();
-      const int64_t *ix = indices.data_ptr<int64_t>();
-      const int64_t k = values.size(1);
-      for (size_t r = 0; r < count; ++r) {
-        tc_model_output &o = out[first + r];
-        o.label = static_cast<int32_t>(ix[r * k]);
-        o.confidence = v[r * k];
-        o.second = k > 1 ? static_cast<int32_t>(ix[r * k + 1]) : -1;
-        o.second_confidence = k > 1 ? v[r * k + 1] : 0.0;
-      }
+      int rc = outputs_of(m, forward(m, inputs + first, count), count, out + first, err, err_len);
+      if (rc != TC_OK) return rc;
     }
     return TC_OK;
   } catch (const std::bad_alloc &) {
@@ -220,14 +267,49 @@ int32_t plugin_threads() {
   return static_cast<int32_t>(at::get_num_threads());
 }
 
+int plugin_predict_dense(void *model, const float *x, size_t n, uint32_t dim, tc_model_output *out,
+                         char *err, size_t err_len) {
+  if (!model || (n > 0 && (!x || !out)))
+    return fail(TC_EINVAL, err, err_len, "predict_dense: a NULL argument");
+  Model &m = *static_cast<Model *>(model);
+  if (m.input != TC_MODEL_INPUT_DENSE) {
+    return fail(TC_EINVAL, err, err_len,
+                "predict_dense: the model was opened for answers; use predict");
+  }
+  if (dim != m.dim) {
+    return fail(TC_EINVAL, err, err_len,
+                "predict_dense: rows of %u values; the model reads %u features", dim, m.dim);
+  }
+  for (size_t i = 0; i < n * dim; ++i) {
+    if (!std::isfinite(x[i])) {
+      return fail(TC_EINVAL, err, err_len, "predict_dense: row %zu, feature %zu is not finite",
+                  i / dim, i % dim);
+    }
+  }
+  try {
+    for (size_t first = 0; first < n; first += static_cast<size_t>(m.max_batch)) {
+      size_t count = std::min(n - first, static_cast<size_t>(m.max_batch));
+      int rc =
+          outputs_of(m, forward_dense(m, x + first * dim, count), count, out + first, err, err_len);
+      if (rc != TC_OK) return rc;
+    }
+    return TC_OK;
+  } catch (const std::bad_alloc &) {
+    return fail(TC_ENOMEM, err, err_len, "predict_dense: out of memory");
+  } catch (const std::exception &e) {
+    return fail(TC_EINVAL, err, err_len, "predict_dense: the model failed on %s: %s",
+                m.device_name.c_str(), first_line(e).c_str());
+  }
+}
+
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const tc_model_plugin *tc_torch_plugin_v1(void) {
+extern "C" __attribute__((visibility("default"))) const tc_model_plugin *tc_torch_plugin_v2(void) {
   static const tc_model_plugin plugin = {
-      TC_MODEL_PLUGIN_ABI, "torchscript",    "libtorch " TORCH_VERSION,
-      TC_MODEL_FEATURIZER, plugin_featurize, plugin_open,
-      plugin_close,        plugin_device,    plugin_predict,
-      plugin_threads,
+      TC_MODEL_PLUGIN_ABI, "torchscript",        "libtorch " TORCH_VERSION,
+      TC_MODEL_FEATURIZER, plugin_featurize,     plugin_open,
+      plugin_close,        plugin_device,        plugin_predict,
+      plugin_threads,      plugin_predict_dense,
   };
   return &plugin;
 }

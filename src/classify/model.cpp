@@ -88,7 +88,7 @@ std::shared_ptr<const ModelPlugin> try_open(const std::string &path, std::string
     return nullptr;
   }
   if (!api->featurize || !api->open || !api->close || !api->device || !api->predict ||
-      !api->threads) {
+      !api->threads || !api->predict_dense) {
     *why = "has an incomplete function table";
     return nullptr;
   }
@@ -114,6 +114,40 @@ std::string base_name(const std::string &path) {
 
 tc_model_text text(std::string_view s) {
   return {s.data(), s.size()};
+}
+
+void check_device(const std::string &device) {
+  if (device != "auto" && device != "cpu" && device != "cuda") {
+    throw Error(
+        Errc::invalid,
+        fmt::format("load_model.device: '{}' is not \"auto\", \"cpu\" or \"cuda\"", device));
+  }
+}
+
+void check_max_batch(int32_t max_batch) {
+  if (max_batch < 1 || max_batch > kMaxBatch) {
+    throw Error(Errc::invalid,
+                fmt::format("load_model.max_batch: {} is outside [1, {}]", max_batch, kMaxBatch));
+  }
+}
+
+void check_model_file(const std::string &path) {
+  std::ifstream probe(path, std::ios::binary);
+  if (!probe) throw Error(Errc::not_found, fmt::format("model file '{}': not found", path));
+}
+
+// Opens a model through the plugin; *device_out is where it runs.
+void *open_plugin_model(const ModelPlugin &plugin, const tc_model_open_options &o,
+                        std::string *device_out) {
+  void *model = nullptr;
+  char err[kErrLen] = "";
+  int rc = plugin.api->open(&model, &o, err, sizeof err);
+  if (rc != 0 || !model) {
+    throw Error(errc_of(rc != 0 ? rc : -9),
+                fmt::format("model '{}' ({}): {}", o.model, plugin.path, err));
+  }
+  *device_out = plugin.api->device(model);
+  return model;
 }
 
 }  // namespace
@@ -176,7 +210,7 @@ ModelOptions model_options_from_json(std::string_view json) {
   simdjson::dom::object o;
   if (parse_json_or_throw(parser, json, what).get_object().get(o))
     throw Error(Errc::invalid, "load_model request: must be a JSON object");
-  reject_unknown_fields(o, {"model", "labels", "name", "plugin", "device", "max_batch"},
+  reject_unknown_fields(o, {"model", "labels", "name", "plugin", "device", "max_batch", "task"},
                         std::string(what));
   ModelOptions m;
   read_string(o, "model", true, what, &m.model);
@@ -186,7 +220,27 @@ ModelOptions model_options_from_json(std::string_view json) {
   read_string(o, "device", false, what, &m.device);
   int64_t n;
   if (read_int(o, "max_batch", 1, kMaxBatch, what, &n)) m.max_batch = static_cast<int32_t>(n);
+  read_string(o, "task", false, what, &m.task);
+  if (!m.task.empty() && m.task != kTaskAnswer && m.task != kTaskBias) {
+    throw Error(Errc::invalid, fmt::format("{}.task: '{}' is not \"{}\" or \"{}\"", what, m.task,
+                                           kTaskAnswer, kTaskBias));
+  }
   return m;
+}
+
+std::string label_map_task(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::ostringstream text;
+  text << in.rdbuf();
+  simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  if (parser.parse(text.str()).get_object().get(o)) return "";
+  std::string_view task;
+  simdjson::dom::element e;
+  if (o.at_key("task").get(e)) return std::string(kTaskAnswer);
+  if (e.get_string().get(task)) return "";
+  return std::string(task);
 }
 
 LabelMap read_label_map(const std::string &path, const Domain &d) {
@@ -196,10 +250,23 @@ LabelMap read_label_map(const std::string &path, const Domain &d) {
   simdjson::dom::object o;
   if (parse_json_or_throw(parser, json, where).get_object().get(o))
     throw Error(Errc::invalid, where + ": must be a JSON object");
-  reject_unknown_fields(
-      o,
-      {"schema_version", "kind", "domain", "labels", "concepts", "featurizer", "model", "training"},
-      where);
+  std::string task(kTaskAnswer);
+  read_string(o, "task", false, where, &task);
+  if (task != kTaskAnswer) {
+    throw Error(Errc::invalid,
+                fmt::format("{}.task: '{}' is not \"{}\": this label map is not an answer "
+                            "classifier's{}",
+                            where, task, kTaskAnswer,
+                            task == kTaskBias
+                                ? " (the bias detector's model: tc_tutor_load_model loads it as "
+                                  "one unless the request names another task; in C++, BiasModel "
+                                  "of metacog/model.hpp)"
+                                : ""));
+  }
+  reject_unknown_fields(o,
+                        {"schema_version", "kind", "domain", "labels", "concepts", "featurizer",
+                         "model", "training", "task"},
+                        where);
   int64_t version = 0;
   if (!read_int(o, "schema_version", 1, 1000000, where, &version))
     throw Error(Errc::invalid, where + ".schema_version: required field is missing");
@@ -270,42 +337,85 @@ LabelMap read_label_map(const std::string &path, const Domain &d) {
   return m;
 }
 
+DenseModel::DenseModel(const DenseModelOptions &options) : options_(options) {
+  if (options_.model.empty()) throw Error(Errc::invalid, "load_model: \"model\" is empty");
+  check_device(options_.device);
+  check_max_batch(options_.max_batch);
+  if (options_.dim < 1 || options_.dim > TC_MODEL_DENSE_MAX_DIM) {
+    throw Error(Errc::invalid, fmt::format("dense model: {} features (1 to {})", options_.dim,
+                                           TC_MODEL_DENSE_MAX_DIM));
+  }
+  if (options_.num_labels < 1)
+    throw Error(Errc::invalid, fmt::format("dense model: {} labels", options_.num_labels));
+  // The plugin first: without it nothing else can work.
+  plugin_ = open_model_plugin(options_.plugin);
+  check_model_file(options_.model);
+  tc_model_open_options o{
+      TC_MODEL_OPEN_OPTIONS_VERSION, options_.model.c_str(), options_.device.c_str(), options_.dim,
+      options_.num_labels,           options_.max_batch,     TC_MODEL_INPUT_DENSE};
+  model_ = open_plugin_model(*plugin_, o, &device_);
+}
+
+DenseModel::~DenseModel() {
+  if (model_) plugin_->api->close(model_);
+}
+
+std::vector<ModelOutput> DenseModel::predict(const std::vector<float> &rows, size_t n) const {
+  if (rows.size() != n * options_.dim) {
+    throw Error(Errc::invalid,
+                fmt::format("dense model '{}': {} values for {} rows of {}",
+                            base_name(options_.model), rows.size(), n, options_.dim));
+  }
+  std::vector<tc_model_output> out(n);
+  char err[kErrLen] = "";
+  int rc = plugin_->api->predict_dense(model_, rows.data(), n, options_.dim, out.data(), err,
+                                       sizeof err);
+  if (rc != 0) {
+    throw Error(errc_of(rc), fmt::format("dense model '{}': {}", base_name(options_.model), err));
+  }
+  std::vector<ModelOutput> res;
+  res.reserve(n);
+  for (const tc_model_output &o : out) {
+    if (o.label < 0 || o.label >= options_.num_labels) {
+      throw Error(Errc::internal,
+                  fmt::format("dense model '{}': the plugin returned label index {} of {}",
+                              base_name(options_.model), o.label, options_.num_labels));
+    }
+    ModelOutput m;
+    m.label = o.label;
+    m.confidence = std::min(1.0, std::max(0.0, o.confidence));
+    m.second = o.second >= 0 && o.second < options_.num_labels ? o.second : -1;
+    m.second_confidence = m.second >= 0 ? std::min(1.0, std::max(0.0, o.second_confidence)) : 0.0;
+    res.push_back(m);
+  }
+  return res;
+}
+
 ModelClassifier::ModelClassifier(const Domain &domain, const ModelOptions &options)
-    : name_(options.name), options_(options) {
+    : name_(options.name.empty() ? std::string("model") : options.name), options_(options) {
   check_classifier_name(name_);
   if (options_.model.empty()) throw Error(Errc::invalid, "load_model: \"model\" is empty");
   if (options_.labels.empty()) throw Error(Errc::invalid, "load_model: \"labels\" is empty");
-  if (options_.device != "auto" && options_.device != "cpu" && options_.device != "cuda") {
-    throw Error(Errc::invalid, fmt::format("load_model.device: '{}' is not \"auto\", \"cpu\" or "
-                                           "\"cuda\"",
-                                           options_.device));
-  }
-  if (options_.max_batch < 1 || options_.max_batch > kMaxBatch) {
-    throw Error(Errc::invalid, fmt::format("load_model.max_batch: {} is outside [1, {}]",
-                                           options_.max_batch, kMaxBatch));
+  check_device(options_.device);
+  check_max_batch(options_.max_batch);
+  if (!options_.task.empty() && options_.task != kTaskAnswer) {
+    throw Error(Errc::invalid, fmt::format("load_model.task: '{}': an answer classifier's task is "
+                                           "\"{}\"",
+                                           options_.task, kTaskAnswer));
   }
   // The plugin first: without it nothing else can work.
   plugin_ = open_model_plugin(options_.plugin);
   labels_ = read_label_map(options_.labels, domain);
   concepts_.insert(labels_.concepts.begin(), labels_.concepts.end());
-  {
-    std::ifstream probe(options_.model, std::ios::binary);
-    if (!probe)
-      throw Error(Errc::not_found, fmt::format("model file '{}': not found", options_.model));
-  }
+  check_model_file(options_.model);
   tc_model_open_options o{TC_MODEL_OPEN_OPTIONS_VERSION,
                           options_.model.c_str(),
                           options_.device.c_str(),
                           labels_.dim,
                           static_cast<int32_t>(labels_.labels.size()),
-                          options_.max_batch};
-  char err[kErrLen] = "";
-  int rc = plugin_->api->open(&model_, &o, err, sizeof err);
-  if (rc != 0 || !model_) {
-    throw Error(errc_of(rc != 0 ? rc : -9),
-                fmt::format("model '{}' ({}): {}", options_.model, plugin_->path, err));
-  }
-  device_ = plugin_->api->device(model_);
+                          options_.max_batch,
+                          TC_MODEL_INPUT_ANSWER};
+  model_ = open_plugin_model(*plugin_, o, &device_);
   file_ = base_name(options_.model);
 }
 
@@ -365,8 +475,9 @@ std::vector<Prediction> ModelClassifier::predict_batch(
 
 std::string ModelClassifier::describe_json() const {
   JsonWriter w;
-  w.begin_object().field("name", name_).field("model", options_.model);
-  w.field("labels", options_.labels).field("plugin", plugin_->path);
+  w.begin_object().field("name", name_).field("task", kTaskAnswer);
+  w.field("model", options_.model).field("labels", options_.labels);
+  w.field("plugin", plugin_->path);
   w.field("runtime", model_plugin_runtime(*plugin_)).field("device", device_);
   w.field("threads", static_cast<int64_t>(model_plugin_threads(*plugin_)));
   w.field("max_batch", static_cast<int64_t>(options_.max_batch));

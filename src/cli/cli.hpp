@@ -13,6 +13,7 @@ int run_validate(const std::vector<std::string> &args);
 int run_demo(const std::vector<std::string> &args);
 int run_fit(const std::vector<std::string> &args);
 int run_irt(const std::vector<std::string> &args);
+int run_sim(const std::vector<std::string> &args);
 
 // Finds "--name value" in args; returns false when absent. Throws
 // std::invalid_argument when the value is missing.

@@ -49,6 +49,8 @@ const char *const kUsage =
     "  irt FILE.csv [--patterns] [--model rasch|1pl|2pl] [--user-col C] [--item-col C]\n"
     "      [--correct-col C] [--json]\n"
     "                             calibrate items by marginal maximum likelihood\n"
+    "  sim --domain DIR [--request JSON | --request-file FILE] [--students N] [--seed S]\n"
+    "      [--json]               run a simulated study (docs/simulation.md)\n"
     "  version                    print the library version\n";
 }
 
@@ -64,6 +66,7 @@ int main(int argc, char **argv) {
     if (cmd == "demo") return tutorcore::cli::run_demo(args);
     if (cmd == "fit") return tutorcore::cli::run_fit(args);
     if (cmd == "irt") return tutorcore::cli::run_irt(args);
+    if (cmd == "sim") return tutorcore::cli::run_sim(args);
     if (cmd == "version" || cmd == "--version") {
       fmt::print("tutorcore {}\n", TC_VERSION_STRING);
       return 0;

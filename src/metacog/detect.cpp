@@ -208,6 +208,14 @@ BiasDetection detection_from_prediction(const Prediction &p) {
 }
 
 BiasDetection detect_bias_model(const ClassifierPlugin &model, const BiasFeatures &f) {
+  if (const auto *direct = dynamic_cast<const BiasFeatureModel *>(&model)) {
+    std::vector<BiasDetection> d = direct->detect_features({bias_feature_vector(f)});
+    if (d.size() != 1) {
+      throw Error(Errc::internal, fmt::format("bias model '{}': {} detections for one window",
+                                              model.name(), d.size()));
+    }
+    return d.front();
+  }
   Problem problem;
   problem.id = "metacog.bias";
   problem.concept_id = "metacog";

@@ -36,12 +36,14 @@ Ledger::~Ledger() {
 
 std::vector<AppendOutcome> Ledger::append(std::vector<Event> &events) {
   int64_t now = now_us();
+  EventCheckOptions check;
+  check.allow_personal_data = opts_.allow_personal_data;
   std::vector<ViewInput> inputs(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     Event &e = events[i];
     if (e.time_us == 0) e.time_us = now;
     if (e.author.empty()) e.author = "system";
-    check_event(e, i, &inputs[i]);
+    check_event(e, i, &inputs[i], check);
   }
   std::vector<AppendOutcome> out(events.size());
   std::unique_lock<std::mutex> lock(mu_);

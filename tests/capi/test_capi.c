@@ -1074,6 +1074,144 @@ static void test_moderation(void) {
   tc_domain_free(d);
 }
 
+/* The privacy switch (tc_store_options version 2, tc_store_describe), a
+ * version-1 struct still accepted, and the de-identified research export. */
+static void test_privacy(void) {
+  /* The first six fields: tc_store_options as version 1 laid it out. */
+  struct store_options_v1 {
+    uint32_t version;
+    int32_t backend;
+    const char *path;
+    int32_t durability;
+    int32_t busy_timeout_ms;
+    int64_t checkpoint_every;
+  } v1;
+  union {
+    tc_store_options opts;
+    unsigned char bytes[sizeof(tc_store_options)];
+  } probe;
+  tc_store_options so;
+  tc_store *strict = NULL, *open_store = NULL, *old = NULL;
+  tc_domain *d = NULL;
+  tc_tutor *t = NULL;
+  char *out = NULL;
+  size_t i;
+  const char *named =
+      "{\"tenant\":\"t1\",\"entity_type\":\"student\",\"entity_id\":\"s-1\","
+      "\"type\":\"note.added\",\"payload\":{\"roster\":{\"display_name\":\"Ada\"}}}";
+
+  /* Version 1 defaults write only version 1's bytes. */
+  memset(probe.bytes, 0xAB, sizeof probe.bytes);
+  CHECK(tc_store_options_init(&probe.opts, 1) == TC_OK);
+  CHECK(probe.opts.version == 1);
+  CHECK(probe.opts.checkpoint_every == 1000000);
+  for (i = sizeof(struct store_options_v1); i < sizeof probe.bytes; ++i)
+    CHECK(probe.bytes[i] == 0xAB);
+  CHECK(tc_store_options_init(&so, TC_STORE_OPTIONS_VERSION) == TC_OK);
+  CHECK(so.version == 2);
+  CHECK(so.allow_personal_data == 0);
+
+  /* The default refuses personal data, naming the field. */
+  so.backend = TC_STORE_MEMORY;
+  CHECK(tc_store_open(&strict, &so) == TC_OK);
+  CHECK(tc_store_append_json(NULL, strict, named, strlen(named)) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "event[0].payload.roster.display_name: field 'display_name'"));
+  CHECK(tc_store_describe(&out, strict) == TC_OK);
+  CHECK(contains(out, "\"backend\":\"memory\""));
+  CHECK(contains(out, "\"personal_data_allowed\":false"));
+  tc_free(out);
+  out = NULL;
+  CHECK(tc_store_describe(NULL, strict) == TC_EINVAL);
+  CHECK(tc_store_describe(&out, NULL) == TC_EINVAL);
+
+  /* Explicitly allowed: accepted, and described as allowed. */
+  so.allow_personal_data = 1;
+  CHECK(tc_store_open(&open_store, &so) == TC_OK);
+  CHECK(tc_store_append_json(NULL, open_store, named, strlen(named)) == TC_OK);
+  CHECK(tc_store_describe(&out, open_store) == TC_OK);
+  CHECK(contains(out, "\"personal_data_allowed\":true"));
+  CHECK(contains(out, "\"last_id\":1"));
+  tc_free(out);
+  out = NULL;
+  /* ... which the other store does not inherit. */
+  CHECK(tc_store_append_json(NULL, strict, named, strlen(named)) == TC_EINVAL);
+  so.allow_personal_data = 2;
+  CHECK(tc_store_open(&old, &so) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "tc_store_options.allow_personal_data 2 is neither 0"));
+  CHECK(old == NULL);
+
+  /* A caller built against version 1 passes the smaller struct. */
+  v1.version = 1;
+  v1.backend = TC_STORE_MEMORY;
+  v1.path = NULL;
+  v1.durability = TC_DURABILITY_NORMAL;
+  v1.busy_timeout_ms = 5000;
+  v1.checkpoint_every = -1;
+  CHECK(tc_store_open(&old, (const tc_store_options *)(const void *)&v1) == TC_OK);
+  CHECK(tc_store_append_json(NULL, old, named, strlen(named)) == TC_EINVAL);
+  tc_store_free(old);
+
+  /* The research export through a tutor. */
+  CHECK(tc_domain_load(&d, TUTORCORE_SOURCE_DIR "/tests/fixtures/domains/minimal") == TC_OK);
+  CHECK(tc_tutor_open(&t, strict, d, NULL, 0) == TC_OK);
+  CHECK(tc_submit_response(t,
+                           JSON("{\"tenant\":\"t1\",\"student\":\"s-9\",\"problem_id\":"
+                                "\"unit_alpha_p2\",\"answer\":\"3\",\"idempotency_key\":\"k1\"}"),
+                           &out) == TC_OK);
+  tc_free(out);
+  out = NULL;
+  CHECK(tc_tutor_research_export(t, JSON("{\"tenant\":\"t1\"}"), &out) == TC_OK);
+  CHECK(contains(out, "\"export\":\"research\""));
+  CHECK(contains(out, "\"min_group_size\":10"));
+  CHECK(contains(out, "{\"cohort\":\"unassigned\",\"students\":null,\"suppressed\":true}"));
+  CHECK(!contains(out, "s-9"));
+  CHECK(!contains(out, "\"t1\""));
+  tc_free(out);
+  out = NULL;
+  CHECK(tc_tutor_research_export(t, JSON("{\"tenant\":\"t1\",\"min_group_size\":1}"), &out) ==
+        TC_EINVAL);
+  CHECK(
+      contains(tc_last_error(), "research export request.min_group_size: 1 is outside 2..1000000"));
+  CHECK(out == NULL);
+  CHECK(tc_tutor_research_export(t, JSON("{\"tenant\":\"t9\"}"), &out) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "research export request.tenant: tenant 't9' has no learning"));
+  CHECK(tc_tutor_research_export(NULL, JSON("{}"), &out) == TC_EINVAL);
+  tc_tutor_free(t);
+  tc_domain_free(d);
+  tc_store_free(open_store);
+  tc_store_free(strict);
+}
+
+static void test_sim(void) {
+  tc_domain *d = NULL;
+  char *a = NULL, *b = NULL, *out = NULL;
+  CHECK(tc_domain_load(&d, TUTORCORE_SOURCE_DIR "/examples/domains/algebra_fundamentals") == TC_OK);
+  /* Deterministic: the same request gives the same document. */
+  CHECK(tc_sim_run(d, JSON("{\"students\":40,\"threads\":2}"), &a) == TC_OK);
+  CHECK(tc_sim_run(d, JSON("{\"students\":40,\"threads\":1}"), &b) == TC_OK);
+  CHECK(a && b && strcmp(a, b) == 0);
+  CHECK(contains(a, "\"domain\":\"algebra_fundamentals\""));
+  CHECK(contains(a, "\"gain\":{\"mean\":"));
+  CHECK(contains(a, "\"bkt_rmse\":["));
+  tc_free(b);
+  b = NULL;
+  /* Another seed, other learners. */
+  CHECK(tc_sim_run(d, JSON("{\"students\":40,\"seed\":7}"), &b) == TC_OK);
+  CHECK(a && b && strcmp(a, b) != 0);
+  tc_free(a);
+  tc_free(b);
+  /* Errors name the field; nothing is returned. */
+  CHECK(tc_sim_run(d, JSON("{\"errors\":{\"misroute\":2}}"), &out) == TC_EINVAL);
+  CHECK(out == NULL);
+  CHECK(contains(tc_last_error(), "simulation.errors.misroute"));
+  CHECK(tc_sim_run(d, JSON("{\"students\":"), &out) == TC_EINVAL);
+  CHECK(contains(tc_last_error(), "line 1"));
+  CHECK(tc_sim_run(NULL, JSON("{}"), &out) == TC_EINVAL);
+  CHECK(tc_sim_run(d, NULL, 0, &out) == TC_EINVAL);
+  CHECK(tc_sim_run(d, JSON("{}"), NULL) == TC_EINVAL);
+  tc_domain_free(d);
+}
+
 int main(void) {
   test_version();
   test_domain();
@@ -1088,6 +1226,8 @@ int main(void) {
   test_irt();
   test_metacog();
   test_moderation();
+  test_privacy();
+  test_sim();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }

@@ -313,7 +313,7 @@ TEST_CASE("metacog: the window keeps the last 20 events no older than an hour") 
   CHECK(bias_window(s.events, s.clock, c).size() == 3);
 }
 
-TEST_CASE("metacog: the strongest rule wins; ties go to no_bias, then the label order") {
+TEST_CASE("metacog: the strongest rule wins, ties go to no_bias, then the label order") {
   BiasFeatures f;
   f.events = 10;
   f.submits = 4;

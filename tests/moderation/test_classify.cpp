@@ -65,7 +65,7 @@ TEST_CASE("moderation lexicon: each category on labelled examples") {
   }
 }
 
-TEST_CASE("moderation lexicon: whole words only; the most severe match wins") {
+TEST_CASE("moderation lexicon: whole words only, the most severe match wins") {
   // Parts of words do not match: "skill you", "classic rap", "cockpit".
   CHECK(lex("a skill you need").category == ModCategory::none);
   CHECK(lex("scrapbook of mixtures").category == ModCategory::none);

@@ -109,7 +109,7 @@ TEST_CASE("moderation: strikes older than 7 days do not count") {
   }
 }
 
-TEST_CASE("moderation: a quarantine consumes its strikes; repeated offenses quarantine again") {
+TEST_CASE("moderation: a quarantine consumes its strikes, repeated offenses quarantine again") {
   Student s;
   s.say(kSwear, kT0);
   s.say(kSwear, kT0 + kHour);
@@ -146,7 +146,7 @@ TEST_CASE("moderation: critical quarantines for 7 days at once") {
   }
 }
 
-TEST_CASE("moderation: high quarantines for 48 hours; configured off it is a strike") {
+TEST_CASE("moderation: high quarantines for 48 hours, configured off it is a strike") {
   Student s;
   ModerationDecision d = s.say(kHigh, kT0);
   CHECK(d.action == ModAction::quarantine);
@@ -257,7 +257,7 @@ TEST_CASE("moderation: a verdict below min_confidence is clean") {
         ModAction::quarantine);
 }
 
-TEST_CASE("moderation: during a quarantine messages are blocked; graver ones extend it") {
+TEST_CASE("moderation: during a quarantine messages are blocked, graver ones extend it") {
   Student s;
   s.say(kHigh, kT0);  // 48 h
   ModerationDecision low = s.say(kSwear, kT0 + kHour);

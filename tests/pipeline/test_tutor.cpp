@@ -389,7 +389,7 @@ TEST_CASE("pipeline: bad requests are refused, naming the field, and store nothi
   }
 }
 
-TEST_CASE("pipeline: the profile is computed from the log and cached; the snapshot reads it") {
+TEST_CASE("pipeline: the profile is computed from the log and cached, the snapshot reads it") {
   Session s(open_memory_store());
   for (int i = 0; i < 4; ++i)
     s.on("s1", "unit_alpha", i, true);

@@ -122,6 +122,8 @@ class Bench {
       call(tc_bkt_fit(&out, req.data(), req.size(), nullptr, nullptr));
     } else if (kind == "analytics") {
       call(tc_tutor_analytics(tutor_, in, n, &out));
+    } else if (kind == "research") {
+      call(tc_tutor_research_export(tutor_, in, n, &out));
     } else if (kind == "coaching") {
       call(tc_tutor_coaching(tutor_, in, n, &out));
     } else if (kind == "append") {
@@ -365,6 +367,32 @@ TEST_CASE("bad input: analytics (tc_tutor_analytics)") {
        R"tc(analytics request.misconception_id: 'mis_nope' is not in domain 'fixtu)tc"},
       {"wrong tenant (no data: zero students)", "analytics",
        R"tc({"analysis":"all","tenant":"t_other"})tc", TC_OK, R"tc("tenant":"t_other")tc"},
+  };
+  run_rows(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+TEST_CASE("bad input: research export (tc_tutor_research_export)") {
+  static const Row rows[] = {
+      {"truncated JSON", "research", R"tc({"tenant":"t1","min_gr)tc", TC_EINVAL,
+       R"tc(research export request: malformed JSON at line 1, column 16)tc"},
+      {"not an object", "research", R"tc(["t1"])tc", TC_EINVAL,
+       R"tc(research export request: must be a JSON object)tc"},
+      {"wrong type (tenant a number)", "research", R"tc({"tenant":1})tc", TC_EINVAL,
+       R"tc(research export request.tenant: must be a string, found number)tc"},
+      {"wrong type (min_group_size a string)", "research",
+       R"tc({"tenant":"t1","min_group_size":"10"})tc", TC_EINVAL,
+       R"tc(research export request.min_group_size: must be an integer, found string)tc"},
+      {"too small (min_group_size 1)", "research", R"tc({"tenant":"t1","min_group_size":1})tc",
+       TC_EINVAL, R"tc(research export request.min_group_size: 1 is outside 2..1000000)tc"},
+      {"huge value (min_group_size 1e12)", "research",
+       R"tc({"tenant":"t1","min_group_size":1000000000000})tc", TC_EINVAL,
+       R"tc(research export request.min_group_size: 1000000000000 is outside 2..1000000)tc"},
+      {"unknown field", "research", R"tc({"tenant":"t1","student":"s1"})tc", TC_EINVAL,
+       R"tc(research export request.student: unknown field; expected one of tenant, min_group_size)tc"},
+      {"wrong tenant (no data)", "research", R"tc({"tenant":"t_other"})tc", TC_EINVAL,
+       R"tc(research export request.tenant: tenant 't_other' has no learning data)tc"},
+      {"one student (below any minimum)", "research", R"tc({"tenant":"t1"})tc", TC_OK,
+       R"tc("total":{"students":null,"suppressed":true})tc"},
   };
   run_rows(rows, sizeof(rows) / sizeof(rows[0]));
 }

@@ -78,6 +78,7 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(body["status"], "ok")
         self.assertGreater(body["events"], 0)  # the simulated class answered
+        self.assertFalse(body["personal_data_allowed"])
 
     def test_2_api_needs_the_tenant_key(self):
         status, body = self.s.request("GET", "/api/interventions/pending", key=None)
@@ -213,6 +214,28 @@ class ServerTest(unittest.TestCase):
         # The roster's names never reach the log.
         status, events = self.s.request("GET", "/api/events?type=coaching.plan_generated")
         self.assertNotIn("Robin", json.dumps(events))
+
+    def test_7b_research_export(self):
+        # The simulated class has 4 students: below the default minimum of 10.
+        status, body = self.s.request("GET", "/api/research/export")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["export"], "research")
+        self.assertEqual(body["min_group_size"], 10)
+        self.assertTrue(body["cohorts"]["total"]["suppressed"])
+        self.assertIsNone(body["cohorts"]["total"]["students"])
+        text = json.dumps(body)
+        self.assertNotIn("school-a", text)
+        self.assertNotIn("web-1", text)
+        status, body = self.s.request("GET", "/api/research/export?min_group_size=2")
+        self.assertEqual(status, 200, body)
+        self.assertGreaterEqual(body["cohorts"]["total"]["students"], 4)
+        for bad, message in (("1", "min_group_size: 1 is outside 2..1000000"),
+                             ("ten", "min_group_size: must be an integer, found string")):
+            status, body = self.s.request("GET", "/api/research/export?min_group_size=" + bad)
+            self.assertEqual(status, 400, body)
+            self.assertIn(message, body["error"]["message"])
+        status, _ = self.s.request("GET", "/api/research/export", key=None)
+        self.assertEqual(status, 401)
 
     def test_8_stops_cleanly(self):
         self.assertEqual(self.s.stop(), 0)

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "memory_tutor.hpp"
 #include "tutorcore/classify/model.hpp"
 #include "tutorcore/common/error.hpp"
 #include "tutorcore/knowledge/validate.hpp"
@@ -280,15 +281,8 @@ TEST_CASE("torch: the router records backend model, with the device in the reaso
 }
 
 TEST_CASE("torch: tc_tutor_load_model finds the plugin beside libtutorcore") {
-  tc_domain *d = nullptr;
-  tc_store *st = nullptr;
-  tc_tutor *t = nullptr;
-  tc_store_options so;
-  REQUIRE(tc_store_options_init(&so, TC_STORE_OPTIONS_VERSION) == TC_OK);
-  so.backend = TC_STORE_MEMORY;
-  REQUIRE(tc_domain_load(&d, kFixture) == TC_OK);
-  REQUIRE(tc_store_open(&st, &so) == TC_OK);
-  REQUIRE(tc_tutor_open(&t, st, d, nullptr, 0) == TC_OK);
+  MemoryTutor mt(kFixture);
+  tc_tutor *t = mt.t;
 
   unsetenv("TUTORCORE_TORCH_PLUGIN");
   std::string req =
@@ -311,9 +305,6 @@ TEST_CASE("torch: tc_tutor_load_model finds the plugin beside libtutorcore") {
   CHECK(contains(predicted, "\"backend\":\"model\""));
 
   REQUIRE(tc_tutor_unregister_classifier(t, "model") == TC_OK);
-  tc_tutor_free(t);
-  tc_store_free(st);
-  tc_domain_free(d);
 }
 
 TEST_CASE("torch: bad models, label maps and devices fail with their codes") {

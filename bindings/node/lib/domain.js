@@ -2,7 +2,19 @@
 
 import { Status } from './errors.js';
 import { Handle } from './handle.js';
-import { OUT, callJson, check, encodeJson, encodePath, encodeStr, lib, takeJson, takeString } from './native.js';
+import {
+  OUT,
+  callAsync,
+  callJson,
+  check,
+  encodeJson,
+  encodePath,
+  encodeStr,
+  lib,
+  takeJson,
+  takeString,
+  workerError,
+} from './native.js';
 
 /**
  * Validates a domain directory and reports every problem
@@ -90,6 +102,47 @@ export class Domain extends Handle {
   generate(request) {
     const data = encodeJson(request, 'generate request');
     return this._use((ptr) => callJson('tc_domain_generate', ptr, data, data.length - 1, OUT));
+  }
+
+  /**
+   * Runs a simulated study on a worker thread (tc_sim_run;
+   * docs/simulation.md): learners over the domain's prerequisite graph,
+   * tutored by the library's engines under the request's condition and
+   * tested before and after on a held-out test. Deterministic for a seed.
+   *
+   * The request (every field optional): seed (42), students (500), threads
+   * (0: the hardware's), budget (12), block_size (5), bank_size (0),
+   * item_selection ("irt", "easiest", "hardest", "random"), p_target (0.7),
+   * concept_selection ("bkt", "random", "oracle"), interventions (true),
+   * modality_policy ("thompson", "greedy", "uniform"), oracle_modality,
+   * errors {misidentification, false_negative, false_positive, misroute},
+   * learner {...}, per_student.
+   *
+   * @returns {Promise<object>} {schema_version, domain, options, students,
+   *   pre_test, post_test, gain, gain_per_interaction, concepts_mastered,
+   *   accuracy, difficulty_hit_rate, misconceptions, interventions,
+   *   concept_selection, bkt_rmse, gains?}.
+   * @throws {InvalidArgumentError} naming the request field.
+   */
+  async simulate(request = {}) {
+    const data = encodeJson(request, 'simulation request');
+    const { status, out } = await this._useAsync((ptr) =>
+      callAsync('tc_sim_run', ptr, data, data.length - 1, OUT),
+    );
+    if (status === 0) return out;
+    // The message stays on the worker thread; a bad request fails while
+    // parsing, before any learner runs, so repeating it here is cheap.
+    if (status === Status.EINVAL && !this.closed) return this.#simulate(data);
+    throw workerError(status, 'tc_sim_run', 'simulation failed', 'simulateSync');
+  }
+
+  /** simulate() on the calling thread (blocks it until done). */
+  simulateSync(request = {}) {
+    return this.#simulate(encodeJson(request, 'simulation request'));
+  }
+
+  #simulate(data) {
+    return this._use((ptr) => callJson('tc_sim_run', ptr, data, data.length - 1, OUT));
   }
 
   /** The domain's id (describe().domain). */

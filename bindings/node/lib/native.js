@@ -21,7 +21,7 @@ export const STORE_MEMORY = 1;
 export const STORE_POSTGRES = 2;
 export const DURABILITY_NORMAL = 0;
 export const DURABILITY_FULL = 1;
-export const STORE_OPTIONS_VERSION = 1;
+export const STORE_OPTIONS_VERSION = 2;
 export const EVENT_VERSION = 1;
 export const CLASSIFIER_VERSION = 1;
 
@@ -62,6 +62,7 @@ function declareTypes() {
         durability: 'int32_t',
         busy_timeout_ms: 'int32_t',
         checkpoint_every: 'int64_t',
+        allow_personal_data: 'int32_t',
       }),
     ),
     Event: named('tc_event', () =>
@@ -140,6 +141,7 @@ export const PROTOTYPES = [
   'int tc_domain_describe(_Out_ void **out_json, const tc_domain *domain)',
   'int tc_store_open(_Out_ tc_store **out, const tc_store_options *opts)',
   'void tc_store_free(tc_store *store)',
+  'int tc_store_describe(_Out_ void **out_json, tc_store *store)',
   'int tc_store_append(int64_t *out_ids, tc_store *store, const tc_event *events, size_t n)',
   'int tc_store_append_json(_Out_ void **out_json, tc_store *store, const char *json, size_t len)',
   'int tc_store_read_json(_Out_ void **out_json, tc_store *store, const char *query_json, size_t len)',
@@ -170,11 +172,13 @@ export const PROTOTYPES = [
   'int tc_tutor_acknowledge_plan(tc_tutor *tutor, const char *tenant, int64_t plan_event_id, const char *teacher_id, const char *modifications_json, _Out_ void **out_json)',
   'int tc_tutor_set_text_callback(tc_tutor *tutor, tc_text_callback *cb, void *userdata)',
   'int tc_tutor_analytics(tc_tutor *tutor, const char *request_json, size_t len, _Out_ void **out_json)',
+  'int tc_tutor_research_export(tc_tutor *tutor, const char *request_json, size_t len, _Out_ void **out_json)',
   'int tc_tutor_assign(tc_tutor *tutor, const char *request_json, size_t len, _Out_ void **out_json)',
   'int tc_tutor_diagnostic(tc_tutor *tutor, const char *tenant, const char *student, _Out_ void **out_json)',
   'int tc_tutor_apply_diagnostic(tc_tutor *tutor, const char *request_json, size_t len, _Out_ void **out_json)',
   'int tc_domain_problem(const tc_domain *domain, const char *problem_id, _Out_ void **out_json)',
   'int tc_domain_generate(const tc_domain *domain, const char *request_json, size_t len, _Out_ void **out_json)',
+  'int tc_sim_run(const tc_domain *domain, const char *request_json, size_t len, _Out_ void **out_json)',
   // tc_classifier_reply is opaque and only seen inside a callback: a pointer.
   'int tc_classifier_reply_set(void *reply, const char *json, size_t len)',
   'int tc_classifier_reply_error(void *reply, const char *message)',

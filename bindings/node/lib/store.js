@@ -44,13 +44,15 @@ const STORE_OPTION_KEYS = new Set([
   'durability',
   'busyTimeoutMs',
   'checkpointEvery',
+  'allowPersonalData',
   'raw',
 ]);
 
 /**
  * The defaults of tc_store_options struct version `version`
  * (tc_store_options_init): {version, backend, path, durability,
- * busy_timeout_ms, checkpoint_every}, the values of TC_STORE_OPTIONS_INIT.
+ * busy_timeout_ms, checkpoint_every, allow_personal_data (version 2)}, the
+ * values of TC_STORE_OPTIONS_INIT.
  *
  * @throws {VersionError} `version` is newer than the loaded library knows.
  */
@@ -171,7 +173,10 @@ export class Subscription {
  *
  * Options: `durability` ('normal' (default) or 'full', or the
  * DURABILITY_* constants), `busyTimeoutMs` (default 5000),
- * `checkpointEvery` (default 1000000; negative: never), `raw` (a
+ * `checkpointEvery` (default 1000000; negative: never),
+ * `allowPersonalData` (true lets event payloads carry fields named or shaped
+ * like a name or e-mail address, refused by default; it belongs to this open
+ * store and describe() reports it; docs/privacy.md), `raw` (a
  * tc_store_options object from storeOptionsInit() to start from).
  *
  * Closing a store first closes the Tutors opened over it, then checkpoints
@@ -236,6 +241,12 @@ export class Store extends Handle {
     }
     if (opts.busyTimeoutMs !== undefined) c.busy_timeout_ms = int(opts.busyTimeoutMs, 'busyTimeoutMs');
     if (opts.checkpointEvery !== undefined) c.checkpoint_every = int(opts.checkpointEvery, 'checkpointEvery');
+    if (opts.allowPersonalData !== undefined) {
+      if (typeof opts.allowPersonalData !== 'boolean') {
+        throw new TypeError(`allowPersonalData must be a boolean, not ${describeType(opts.allowPersonalData)}`);
+      }
+      c.allow_personal_data = opts.allowPersonalData ? 1 : 0;
+    }
     /** "sqlite", "memory" or "postgres". */
     this.backend = BACKENDS[c.backend] ?? String(c.backend);
     /** The SQLite file (null for the other backends: a connection string may
@@ -368,6 +379,15 @@ export class Store extends Handle {
     if (student !== undefined && student !== null) query.student = student;
     const data = encodeJson(query, 'view query');
     return this._use((ptr) => callJson('tc_store_view_json', OUT, ptr, data, data.length - 1));
+  }
+
+  /**
+   * The open store (tc_store_describe): {schema_version, backend,
+   * durability, personal_data_allowed, last_id}; personal_data_allowed is
+   * the allowPersonalData it was opened with.
+   */
+  describe() {
+    return this._use((ptr) => callJson('tc_store_describe', OUT, ptr));
   }
 
   /** The id of the newest event in the log (0 when empty). */

@@ -423,6 +423,27 @@ export class Tutor extends Handle {
     return this._use((ptr) => callJson('tc_tutor_analytics', ptr, data, data.length - 1, OUT));
   }
 
+  /**
+   * A de-identified export of one tenant's learning analytics for research
+   * (tc_tutor_research_export; docs/privacy.md); reads only.
+   *
+   * The request: tenant and optionally min_group_size (2..1000000, default
+   * 10). Aggregates only, with no student, classroom or tenant id, no event
+   * id and no time finer than a day; a cell of fewer than min_group_size
+   * students has null numbers and suppressed: true, with complementary
+   * suppression where a total would reveal it.
+   *
+   * @returns {object} {schema_version, export: "research", domain,
+   *   generated_on, min_group_size, z, mastery_min_attempts, cohorts,
+   *   concepts, effectiveness}.
+   * @throws {InvalidArgumentError} naming the request field (also a tenant
+   *   without any data).
+   */
+  researchExport(request) {
+    const data = encodeJson(request, 'research export request');
+    return this._use((ptr) => callJson('tc_tutor_research_export', ptr, data, data.length - 1, OUT));
+  }
+
   // -- adaptive sequencing ----------------------------------------------------
 
   /**

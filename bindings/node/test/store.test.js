@@ -257,7 +257,7 @@ describe('SQLite store', () => {
   test('options: storeOptionsInit, raw struct, overrides', (t) => {
     const db = path.join(tempDir(t), 'opts.db');
     const raw = tc.storeOptionsInit();
-    // TC_STORE_OPTIONS_INIT: { VERSION, TC_STORE_SQLITE, NULL, 0, 5000, 1000000 }
+    // TC_STORE_OPTIONS_INIT: { VERSION, TC_STORE_SQLITE, NULL, 0, 5000, 1000000, 0 }
     assert.deepEqual(raw, {
       version: tc.STORE_OPTIONS_VERSION,
       backend: tc.STORE_SQLITE,
@@ -265,6 +265,7 @@ describe('SQLite store', () => {
       durability: tc.DURABILITY_NORMAL,
       busy_timeout_ms: 5000,
       checkpoint_every: 1000000,
+      allow_personal_data: 0,
     });
     let store = new tc.Store({ raw: { ...raw, path: db, busy_timeout_ms: 100 }, checkpointEvery: -1 });
     assert.equal(store.path, db);

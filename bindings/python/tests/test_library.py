@@ -145,13 +145,14 @@ class StructLayoutTest(unittest.TestCase):
 
     def test_store_options_init_semantics(self):
         opts = tutorcore.StoreOptions.defaults()
-        # TC_STORE_OPTIONS_INIT: { VERSION, TC_STORE_SQLITE, NULL, 0, 5000, 1000000 }
+        # TC_STORE_OPTIONS_INIT: { VERSION, TC_STORE_SQLITE, NULL, 0, 5000, 1000000, 0 }
         self.assertEqual(opts.version, header_define("TC_STORE_OPTIONS_VERSION"))
         self.assertEqual(opts.backend, tutorcore.STORE_SQLITE)
         self.assertIsNone(opts.path)
         self.assertEqual(opts.durability, tutorcore.DURABILITY_NORMAL)
         self.assertEqual(opts.busy_timeout_ms, 5000)
         self.assertEqual(opts.checkpoint_every, 1000000)
+        self.assertEqual(opts.allow_personal_data, 0)
         names = ["STORE_SQLITE", "STORE_MEMORY", "DURABILITY_NORMAL", "DURABILITY_FULL",
                  "EVENT_VERSION", "STORE_OPTIONS_VERSION", "CLASSIFIER_VERSION"]
         if "#define TC_STORE_POSTGRES" in HEADER_TEXT:

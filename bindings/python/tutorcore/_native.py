@@ -33,7 +33,7 @@ TC_STORE_MEMORY = 1
 TC_STORE_POSTGRES = 2
 TC_DURABILITY_NORMAL = 0
 TC_DURABILITY_FULL = 1
-TC_STORE_OPTIONS_VERSION = 1
+TC_STORE_OPTIONS_VERSION = 2
 TC_EVENT_VERSION = 1
 
 
@@ -44,8 +44,10 @@ class StoreOptions(ctypes.Structure):
     (``TC_STORE_OPTIONS_VERSION``), ``backend`` (``STORE_SQLITE``,
     ``STORE_MEMORY`` or ``STORE_POSTGRES``), ``path`` (bytes: the SQLite file,
     or the PostgreSQL connection string), ``durability``
-    (``DURABILITY_NORMAL`` or ``DURABILITY_FULL``), ``busy_timeout_ms`` and
-    ``checkpoint_every``.
+    (``DURABILITY_NORMAL`` or ``DURABILITY_FULL``), ``busy_timeout_ms``,
+    ``checkpoint_every`` and (version 2) ``allow_personal_data`` (1: event
+    payloads may carry names and e-mail addresses; 0, the default, refuses
+    them; docs/privacy.md).
 
     Build one with :meth:`defaults`, which fills it through
     ``tc_store_options_init`` (the values of ``TC_STORE_OPTIONS_INIT``), then
@@ -60,6 +62,7 @@ class StoreOptions(ctypes.Structure):
         ("durability", ctypes.c_int32),
         ("busy_timeout_ms", ctypes.c_int32),
         ("checkpoint_every", ctypes.c_int64),
+        ("allow_personal_data", ctypes.c_int32),
     ]
 
     @classmethod
@@ -76,13 +79,14 @@ class StoreOptions(ctypes.Structure):
     def __repr__(self) -> str:
         return (
             "StoreOptions(version={}, backend={}, path={!r}, durability={}, "
-            "busy_timeout_ms={}, checkpoint_every={})".format(
+            "busy_timeout_ms={}, checkpoint_every={}, allow_personal_data={})".format(
                 self.version,
                 self.backend,
                 self.path,
                 self.durability,
                 self.busy_timeout_ms,
                 self.checkpoint_every,
+                self.allow_personal_data,
             )
         )
 
@@ -235,6 +239,7 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("tc_domain_describe", _int, [_pp, _p]),
     ("tc_store_open", _int, [_pp, ctypes.POINTER(StoreOptions)]),
     ("tc_store_free", None, [_p]),
+    ("tc_store_describe", _int, [_pp, _p]),
     ("tc_store_append", _int, [ctypes.POINTER(ctypes.c_int64), _p, ctypes.POINTER(Event), _size]),
     ("tc_store_append_json", _int, [_pp, _p, _str, _size]),
     ("tc_store_read_json", _int, [_pp, _p, _str, _size]),
@@ -263,11 +268,13 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("tc_tutor_acknowledge_plan", _int, [_p, _str, ctypes.c_int64, _str, _str, _pp]),
     ("tc_tutor_set_text_callback", _int, [_p, TextCallback, _p]),
     ("tc_tutor_analytics", _int, [_p, _str, _size, _pp]),
+    ("tc_tutor_research_export", _int, [_p, _str, _size, _pp]),
     ("tc_tutor_assign", _int, [_p, _str, _size, _pp]),
     ("tc_tutor_diagnostic", _int, [_p, _str, _str, _pp]),
     ("tc_tutor_apply_diagnostic", _int, [_p, _str, _size, _pp]),
     ("tc_domain_problem", _int, [_p, _str, _pp]),
     ("tc_domain_generate", _int, [_p, _str, _size, _pp]),
+    ("tc_sim_run", _int, [_p, _str, _size, _pp]),
     ("tc_classifier_reply_set", _int, [_p, _str, _size]),
     ("tc_classifier_reply_error", _int, [_p, _str]),
     ("tc_tutor_register_classifier", _int, [_p, _str, ctypes.POINTER(ClassifierStruct)]),

@@ -126,6 +126,37 @@ class Domain(Handle):
             lib().tc_domain_generate, self._ptr(), data, len(data), out_first=False
         )
 
+    def simulate(
+        self, request: Optional[Union[Mapping[str, Any], str, bytes]] = None, /, **fields: Any
+    ) -> Dict[str, Any]:
+        """Runs a simulated study (``tc_sim_run``; docs/simulation.md):
+        learners over the domain's prerequisite graph, tutored by the
+        library's engines under the request's condition and tested before
+        and after on a held-out test. Deterministic for a seed; releases the
+        GIL while it runs (ctypes does for every call).
+
+        The request (every field optional): ``seed`` (42), ``students``
+        (500), ``threads`` (0: the hardware's), ``budget`` (12),
+        ``block_size`` (5), ``bank_size`` (0), ``item_selection`` (``"irt"``,
+        ``"easiest"``, ``"hardest"``, ``"random"``), ``p_target`` (0.7),
+        ``concept_selection`` (``"bkt"``, ``"random"``, ``"oracle"``),
+        ``interventions`` (True), ``modality_policy`` (``"thompson"``,
+        ``"greedy"``, ``"uniform"``), ``oracle_modality``, ``errors``
+        (``misidentification``, ``false_negative``, ``false_positive``,
+        ``misroute``), ``learner`` ({...}), ``per_student``.
+
+        Returns:
+            ``{"schema_version", "domain", "options", "students",
+            "pre_test", "post_test", "gain", "gain_per_interaction",
+            "concepts_mastered", "accuracy", "difficulty_hit_rate",
+            "misconceptions", "interventions", "concept_selection",
+            "bkt_rmse", "gains"?}``.
+        Raises:
+            InvalidArgument: naming the request field.
+        """
+        data = encode_json(merge_request(request, fields, "simulation request"), "simulation request")
+        return _native.call_json(lib().tc_sim_run, self._ptr(), data, len(data), out_first=False)
+
     @property
     def id(self) -> str:
         """The domain's id (``describe()["domain"]``)."""

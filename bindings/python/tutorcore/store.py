@@ -147,6 +147,12 @@ class Store(Handle):
             (default 5000).
         checkpoint_every: persist the views after this many events (default
             1000000; negative: never).
+        allow_personal_data: ``True`` lets event payloads carry fields named
+            or shaped like a name or e-mail address (refused by default with
+            :class:`InvalidArgument` naming the field), for a deployment that
+            keeps such data in its own private store. It belongs to this open
+            store, not to the database; :meth:`describe` reports it
+            (docs/privacy.md).
         options: a :class:`StoreOptions` to start from instead of the
             defaults of ``tc_store_options_init``; the other arguments
             override its fields.
@@ -168,6 +174,7 @@ class Store(Handle):
         durability: Union[str, int, None] = None,
         busy_timeout_ms: Optional[int] = None,
         checkpoint_every: Optional[int] = None,
+        allow_personal_data: Optional[bool] = None,
         options: Optional[StoreOptions] = None,
     ) -> None:
         L = lib()
@@ -204,6 +211,8 @@ class Store(Handle):
             opts.busy_timeout_ms = int(busy_timeout_ms)
         if checkpoint_every is not None:
             opts.checkpoint_every = int(checkpoint_every)
+        if allow_personal_data is not None:
+            opts.allow_personal_data = 1 if allow_personal_data else 0
         #: "sqlite", "memory" or "postgres" (or the number of a backend this
         #: binding does not name).
         self.backend: str = _BACKENDS.get(opts.backend, str(opts.backend))
@@ -368,6 +377,13 @@ class Store(Handle):
             query["student"] = student
         data = encode_json(query, "view query")
         return call_json(lib().tc_store_view_json, self._ptr(), data, len(data))
+
+    def describe(self) -> Dict[str, Any]:
+        """The open store (``tc_store_describe``): ``{"schema_version": 1,
+        "backend", "durability", "personal_data_allowed", "last_id"}``;
+        ``personal_data_allowed`` is the ``allow_personal_data`` it was opened
+        with."""
+        return call_json(lib().tc_store_describe, self._ptr())
 
     def last_id(self) -> int:
         """The id of the newest event in the log (0 when empty)."""

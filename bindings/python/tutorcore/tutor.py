@@ -361,6 +361,26 @@ class Tutor(Handle):
         """
         return self._json("tc_tutor_analytics", request, fields, "analytics request")
 
+    def research_export(self, request: Optional[JsonDoc] = None, /, **fields: Any) -> Dict[str, Any]:
+        """A de-identified export of one tenant's learning analytics for
+        research (``tc_tutor_research_export``; docs/privacy.md); reads only.
+
+        The request: ``tenant`` and optionally ``min_group_size`` (2..1000000,
+        default 10). Aggregates only, with no student, classroom or tenant
+        id, no event id and no time finer than a day: cohorts (classrooms as
+        ``"cohort_1"``..., and ``"unassigned"``), per concept the students,
+        mean mastery and share mastered per cohort and in total with each
+        misconception's prevalence, and per misconception and modality the
+        intervention outcomes with Wilson 95% intervals. A cell of fewer than
+        ``min_group_size`` students has null numbers and ``"suppressed":
+        true``, with complementary suppression where a total would reveal it.
+
+        Raises:
+            InvalidArgument: naming the request field (also a tenant without
+                any data).
+        """
+        return self._json("tc_tutor_research_export", request, fields, "research export request")
+
     # -- adaptive sequencing -----------------------------------------------------
 
     def assign(self, request: Optional[JsonDoc] = None, /, **fields: Any) -> Dict[str, Any]:

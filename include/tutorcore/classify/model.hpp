@@ -14,7 +14,8 @@
 //    classifier.
 //  - The label map (labels.json, written by scripts/train_torch_classifier.py)
 //    is {"schema_version":1,"labels":[...],"featurizer":{"name":"tc_hash_v1",
-//    "dim":N},"concepts"?:[...],"domain"?,"kind"?,"model"?,"training"?}:
+//    "dim":N},"task"?:"classify.answer","concepts"?:[...],"domain"?,"kind"?,
+//    "model"?,"training"?}:
 //    labels[i] is the label of the model's output column i, each "correct",
 //    "unknown" or a misconception of the domain, none twice. Error(invalid)
 //    names the field otherwise; Error(not_found) for a missing file.
@@ -25,6 +26,11 @@
 //    on ("cpu", "cuda:0") and the runner-up. predict_batch sends the whole
 //    batch to the plugin (split into forward passes of max_batch answers).
 //  - Safe for concurrent calls, as ClassifierPlugin requires.
+//  - A label map's "task" says what the model does: "classify.answer" (the
+//    default: answers, above) or "metacog.bias" (the bias detector's model
+//    over dense features, metacog/model.hpp). tc_tutor_load_model reads it
+//    (or the request's "task") to choose the loader; a model that reads
+//    dense vectors goes through DenseModel below.
 #pragma once
 
 #include <cstdint>
@@ -41,18 +47,27 @@ struct tc_model_plugin;
 namespace tutorcore {
 inline namespace v0 {
 
+inline constexpr std::string_view kTaskAnswer = "classify.answer";
+inline constexpr std::string_view kTaskBias = "metacog.bias";
+
 struct ModelOptions {
   std::string model;            // the TorchScript file (torch.jit.save)
   std::string labels;           // the label map (JSON, above)
-  std::string name = "model";   // the name it is registered under
+  std::string name;             // registered under; empty: the task's ("model", "bias")
   std::string plugin;           // the plugin's path; empty: see the rules above
   std::string device = "auto";  // "auto" (CUDA when torch reports a device), "cpu", "cuda"
-  int32_t max_batch = 256;      // answers per forward pass, 1 to 65536
+  int32_t max_batch = 256;      // inputs per forward pass, 1 to 65536
+  std::string task;             // "classify.answer", "metacog.bias"; empty: the label map's
 };
 
 // tc_tutor_load_model's request: {"model","labels","name"?,"plugin"?,
-// "device"?,"max_batch"?}. Error(invalid) names the field.
+// "device"?,"max_batch"?,"task"?}. Error(invalid) names the field.
 ModelOptions model_options_from_json(std::string_view json);
+
+// The task a label map declares: its "task" field, kTaskAnswer when it has
+// none, "" when the file cannot be read as a JSON object (the loader then
+// reports the problem in order: the plugin first).
+std::string label_map_task(const std::string &path);
 
 struct LabelMap {
   std::vector<std::string> labels;    // output column i -> label
@@ -82,6 +97,51 @@ std::vector<float> model_features(const ModelPlugin &p, std::string_view answer,
                                   std::string_view problem_text, std::string_view correct_answer,
                                   std::string_view concept_id, uint32_t dim);
 
+// One prediction of a model: the softmax's best and runner-up output
+// columns (second -1 when the model has one output).
+struct ModelOutput {
+  int32_t label = 0, second = -1;
+  double confidence = 0.0, second_confidence = 0.0;
+};
+
+struct DenseModelOptions {
+  std::string model;            // the TorchScript file
+  std::string plugin;           // as ModelOptions::plugin
+  std::string device = "auto";  // as ModelOptions::device
+  uint32_t dim = 0;             // the feature vector's length, 1 to 65536
+  int32_t num_labels = 0;       // the model's output columns
+  int32_t max_batch = 256;      // rows per forward pass, 1 to 65536
+};
+
+// A TorchScript model over dense float32 vectors the caller computes
+// (TC_MODEL_INPUT_DENSE): forward takes [batch, dim] and returns
+// [batch, num_labels] logits, which opening checks. Opens the plugin first
+// (Error(unavailable) without it), then the model: Error(not_found) for a
+// missing file, Error(invalid) for a bad option or model. Safe for
+// concurrent calls.
+class DenseModel {
+ public:
+  explicit DenseModel(const DenseModelOptions &options);
+  ~DenseModel();
+  DenseModel(const DenseModel &) = delete;
+  DenseModel &operator=(const DenseModel &) = delete;
+
+  // n rows of dim() values, row-major; Error(invalid) for another size or a
+  // value that is not finite.
+  std::vector<ModelOutput> predict(const std::vector<float> &rows, size_t n) const;
+  uint32_t dim() const { return options_.dim; }
+  int32_t num_labels() const { return options_.num_labels; }
+  const std::string &device() const { return device_; }  // "cpu" or "cuda:0"
+  const ModelPlugin &plugin() const { return *plugin_; }
+  const DenseModelOptions &options() const { return options_; }
+
+ private:
+  DenseModelOptions options_;
+  std::shared_ptr<const ModelPlugin> plugin_;
+  void *model_ = nullptr;
+  std::string device_;
+};
+
 class ModelClassifier : public ClassifierPlugin {
  public:
   // Opens the plugin and the model, checking the label map against `domain`
@@ -102,7 +162,7 @@ class ModelClassifier : public ClassifierPlugin {
   const LabelMap &label_map() const { return labels_; }
   const std::string &device() const { return device_; }  // "cpu" or "cuda:0"
   const ModelPlugin &plugin() const { return *plugin_; }
-  // {"name","model","labels","plugin","runtime","device","threads","max_batch",
+  // {"name","task","model","labels","plugin","runtime","device","threads","max_batch",
   //  "featurizer":{"name","dim"},"label_map":[...],"concepts":[...]}
   std::string describe_json() const;
 

@@ -9,6 +9,12 @@
  * alone. Plain C with fixed-width types, so the plugin shares no C++ type
  * with the core and libtorch stays inside the plugin.
  *
+ * A model reads one of two input kinds, chosen when it is opened
+ * (tc_model_open_options.input): answers, which the plugin turns into
+ * tc_hash_v1 vectors (predict; the answer classifier), or dense float32
+ * feature vectors the caller computes (predict_dense; the metacognitive
+ * bias model, metacog/model.hpp, over the 15 bias features).
+ *
  * Not part of the public API (tutorcore.h is): both sides are built from one
  * source tree. A change that breaks the table bumps TC_MODEL_PLUGIN_ABI and
  * the entry point's name suffix.
@@ -28,9 +34,9 @@
 extern "C" {
 #endif
 
-#define TC_MODEL_PLUGIN_ABI 1
+#define TC_MODEL_PLUGIN_ABI 2
 /** The symbol the TorchScript plugin exports (a tc_model_plugin_entry). */
-#define TC_TORCH_PLUGIN_ENTRY "tc_torch_plugin_v1"
+#define TC_TORCH_PLUGIN_ENTRY "tc_torch_plugin_v2"
 /** The plugin's file name, looked for beside libtutorcore and on the loader's path. */
 #define TC_TORCH_PLUGIN_FILE "libtutorcore_torch.so"
 /** The environment variable naming the plugin's path. */
@@ -60,14 +66,22 @@ typedef struct tc_model_output {
   double second_confidence;
 } tc_model_output;
 
-#define TC_MODEL_OPEN_OPTIONS_VERSION 1
+/** Input kinds (tc_model_open_options.input). */
+#define TC_MODEL_INPUT_ANSWER 0 /**< answers, featurized by the plugin (tc_hash_v1): predict */
+#define TC_MODEL_INPUT_DENSE 1  /**< dense float32 vectors from the caller: predict_dense */
+/** The largest dense vector a model may read. */
+#define TC_MODEL_DENSE_MAX_DIM 65536
+
+#define TC_MODEL_OPEN_OPTIONS_VERSION 2
 typedef struct tc_model_open_options {
-  uint32_t version;     /**< TC_MODEL_OPEN_OPTIONS_VERSION */
+  uint32_t version;     /**< TC_MODEL_OPEN_OPTIONS_VERSION (1: no `input`, answers) */
   const char *model;    /**< the TorchScript file (torch.jit.save) */
   const char *device;   /**< "auto" (CUDA when torch reports a device), "cpu" or "cuda" */
-  uint32_t feature_dim; /**< the featurizer's vector size, a power of two */
+  uint32_t feature_dim; /**< answers: the featurizer's vector size, a power of two; dense: the
+                           vector's length, 1 to TC_MODEL_DENSE_MAX_DIM */
   int32_t num_labels;   /**< the model's output columns (the label map's size) */
-  int32_t max_batch;    /**< answers per forward pass; larger batches are split */
+  int32_t max_batch;    /**< inputs per forward pass; larger batches are split */
+  uint32_t input;       /**< TC_MODEL_INPUT_ANSWER or TC_MODEL_INPUT_DENSE (version >= 2) */
 } tc_model_open_options;
 
 typedef struct tc_model_plugin {
@@ -81,16 +95,24 @@ typedef struct tc_model_plugin {
                    size_t err_len);
   /** Loads a model; *out is released with close. TC_ENOTFOUND: no such file;
    * TC_EINVAL: not a TorchScript model, or its output does not have num_labels
-   * columns for a [1, feature_dim] input; TC_EUNAVAILABLE: "cuda" without a device. */
+   * columns for a float32 [1, feature_dim] input (answers and dense alike);
+   * TC_EUNAVAILABLE: "cuda" without a device. */
   int (*open)(void **out, const tc_model_open_options *options, char *err, size_t err_len);
   void (*close)(void *model);
   /** "cpu" or "cuda:N": where the model runs. Static for the model's life. */
   const char *(*device)(const void *model);
-  /** Classifies n inputs into out[0..n). Safe for concurrent calls on one model. */
+  /** Classifies n answers into out[0..n) (a model opened for answers). Safe for
+   * concurrent calls on one model. */
   int (*predict)(void *model, const tc_model_input *inputs, size_t n, tc_model_output *out,
                  char *err, size_t err_len);
   /** The runtime's intra-op threads for CPU inference (process-wide). */
   int32_t (*threads)(void);
+  /** Classifies n dense vectors, x holding n rows of dim floats (row-major), into
+   * out[0..n) (a model opened for dense input, dim its feature_dim). TC_EINVAL:
+   * the other input kind, another dim, or a value that is not finite. Safe for
+   * concurrent calls on one model. */
+  int (*predict_dense)(void *model, const float *x, size_t n, uint32_t dim, tc_model_output *out,
+                       char *err, size_t err_len);
 } tc_model_plugin;
 
 typedef const tc_model_plugin *(*tc_model_plugin_entry)(void);

@@ -53,6 +53,8 @@
 // A model backend replaces the rules: a ClassifierPlugin registered on the
 // tutor under `model` ("bias"), asked with the feature document
 // (bias_model_input_json) as its answer; its label must be one of the four.
+// A plugin that is also a BiasFeatureModel (the TorchScript bias model,
+// metacog/model.hpp) is handed the feature vector itself instead.
 //
 // The decision (the seed's intervention_needed): propose the bias's
 // reflective question when the label is not no_bias and confidence >=
@@ -184,7 +186,21 @@ std::string bias_model_input_json(const BiasFeatures &f);
 // The model's prediction as a detection. Throws Error(invalid) naming the
 // backend for a label outside the four or a confidence outside [0, 1].
 BiasDetection detection_from_prediction(const Prediction &p);
-// Asks `model` (a registered plugin) with the features.
+
+// A model that reads the feature vector directly (no document to parse):
+// the TorchScript bias model (metacog/model.hpp). A ClassifierPlugin that
+// also implements this is asked through it by detect_bias_model.
+class BiasFeatureModel {
+ public:
+  virtual ~BiasFeatureModel() = default;
+  // One detection per row; each row holds bias_feature_vector() values, in
+  // bias_feature_names() order. Safe for concurrent calls.
+  virtual std::vector<BiasDetection> detect_features(
+      const std::vector<std::vector<double>> &rows) const = 0;
+};
+
+// Asks `model` (a registered plugin) with the features: the vector when it
+// is a BiasFeatureModel, else the feature document as its answer.
 BiasDetection detect_bias_model(const ClassifierPlugin &model, const BiasFeatures &f);
 
 struct BiasDecision {

@@ -5,8 +5,10 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tutorcore/analytics/analytics.hpp"
+#include "tutorcore/analytics/research.hpp"
 #include "tutorcore/storage/ledger.hpp"
 
 namespace tutorcore {
@@ -24,6 +26,19 @@ ClassData read_class_data(Ledger &ledger, const Domain &domain, const std::strin
 // document. Error(invalid) names the request field; Error(not_found) an
 // unknown classroom or misconception.
 std::string run_analytics(Ledger &ledger, const Domain &domain, const AnalyticsRequest &r);
+
+// The tenant's intervention.outcome events on students (log order) whose
+// misconception the domain has; unreadable or foreign ones are counted in
+// *skipped.
+std::vector<OutcomeRecord> read_outcomes(Ledger &ledger, const Domain &domain,
+                                         const std::string &tenant, int64_t *skipped = nullptr);
+
+// The de-identified research export (analytics/research.hpp,
+// docs/privacy.md) of one request (research_export_request_from_json).
+// Error(invalid) naming "research export request.tenant" when the tenant
+// has no data at all (no view rows, enrollments or outcomes).
+std::string run_research_export(Ledger &ledger, const Domain &domain,
+                                const ResearchExportRequest &r);
 
 }  // namespace v0
 }  // namespace tutorcore

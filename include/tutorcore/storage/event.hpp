@@ -52,12 +52,23 @@ using EventSink = std::function<bool(const Event &)>;
 
 struct ViewInput;
 
+// What a deployment lets into its log beyond the defaults.
+struct EventCheckOptions {
+  // The privacy rule refuses payload fields named like a person's name or
+  // contact (name, email, phone, address, date of birth, ...) and string
+  // values shaped like an e-mail address. A deployment that keeps such data
+  // in its own private store may allow it explicitly (docs/privacy.md);
+  // entity ids must stay pseudonymous either way.
+  bool allow_personal_data = false;
+};
+
 // Checks an event before it is stored: required fields, sizes, the type's
 // payload schema and the privacy rule. Throws Error(invalid) naming the
 // event by its place in the batch ("event[3]") and the field. When `view`
 // is given it receives what the views will read, so the payload is parsed
 // once.
-void check_event(const Event &e, size_t index, ViewInput *view = nullptr);
+void check_event(const Event &e, size_t index, ViewInput *view = nullptr,
+                 const EventCheckOptions &opts = {});
 
 // The event as JSON (payload embedded as an object).
 std::string event_to_json(const Event &e);

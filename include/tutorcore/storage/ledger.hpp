@@ -25,6 +25,11 @@ struct LedgerOptions {
   // after a crash refolds at most this many events (about 0.8 s per million).
   int64_t checkpoint_every = 1000000;
   ViewRules rules;  // the deployment's escalation and outcome rules
+  // Lets payload fields named or shaped like a name or e-mail address into
+  // the log (EventCheckOptions); off by default. It belongs to this Ledger
+  // (the open store), not to the database: another Ledger over the same
+  // file still refuses them unless it allows them too.
+  bool allow_personal_data = false;
 };
 
 using EventListener = std::function<void(const Event &)>;
@@ -39,9 +44,12 @@ class Ledger {
 
   // Checks and appends `events` atomically. Fills in time (now) and author
   // ("system") where empty and sets each stored event's id. Throws
-  // Error(invalid) naming "event[i].field", or Error(storage); on any throw
-  // nothing was stored.
+  // Error(invalid) naming "event[i].field" (personal data too, unless the
+  // options allow it), or Error(storage); on any throw nothing was stored.
   std::vector<AppendOutcome> append(std::vector<Event> &events);
+
+  // Whether appends may carry personal data (LedgerOptions::allow_personal_data).
+  bool allows_personal_data() const { return opts_.allow_personal_data; }
 
   // Reads events of q.tenant (required) in log order.
   void read(const EventQuery &q, const EventSink &sink);
